@@ -1,0 +1,39 @@
+#pragma once
+// Rotary position embedding as a pure rotation R(p). Angles p*theta_d are computed in double precision
+// and only then converted to fp32, so that R(a)R(b) matches R(a+b) to fp32 rounding at large positions
+// (hogwild-method.md §12f). Positions may be negative (moves rotate by R(-n)).
+#include <cstdint>
+#include <vector>
+
+#include "model/model.h"
+
+namespace hogwild {
+
+class Rope {
+ public:
+  Rope() = default;
+  // head_dim: per-head size; rope_dim: rotated dims (<= head_dim, even); theta: base.
+  Rope(int head_dim, int rope_dim, double theta, RopeStyle style);
+  static Rope for_model(const ModelConfig& c);
+
+  int head_dim() const { return head_dim_; }
+  int rope_dim() const { return rope_dim_; }
+  int pairs() const { return rope_dim_ / 2; }
+  RopeStyle style() const { return style_; }
+  const std::vector<double>& inv_freq() const { return inv_freq_; }
+
+  // cos/sin of angle pos*theta_d for the pairs() frequencies.
+  void cos_sin(int64_t pos, float* cos_out, float* sin_out) const;
+  // Rotates n_heads consecutive heads of x (each head_dim floats) by the given table.
+  void rotate(float* x, int n_heads, const float* cos, const float* sin) const;
+  // Convenience: rotate by position pos.
+  void rotate(float* x, int n_heads, int64_t pos) const;
+
+ private:
+  int head_dim_ = 0;
+  int rope_dim_ = 0;
+  RopeStyle style_ = RopeStyle::Interleaved;
+  std::vector<double> inv_freq_;
+};
+
+}  // namespace hogwild

@@ -5,6 +5,7 @@
 // slots (all rows) before any attention (instant sync), and writes the attention output.
 // Implementations: SequenceCache (plain per-row causal cache, cpu/sequence_cache.h) and
 // HogwildAttention (shared block cache, hogwild/).
+#include <cstddef>
 #include <cstdint>
 #include <vector>
 

@@ -1,0 +1,128 @@
+#include "cpu/ops.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include <cblas.h>
+
+namespace hogwild::cpu {
+
+namespace {
+// GCC generic vectors: 8 floats. target_clones gives an AVX2+FMA variant selected at load time and a
+// baseline (SSE2) one, so one binary runs everywhere and uses wide vectors where they exist.
+typedef float v8f __attribute__((vector_size(32)));
+
+inline v8f load8(const float* p) {
+  v8f v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+inline float hsum(v8f v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+
+// y[i*ldy + j] for i < n = dot(w_row, x_i), for up to n inputs. Weight row read once for all inputs.
+__attribute__((target_clones("arch=x86-64-v3", "default")))
+void dot_rows(const float* wrow, const float* x, int64_t n, int64_t k, float* y, int64_t ldy) {
+  int64_t i = 0;
+  const int64_t k8 = k & ~int64_t{7};
+  for (; i + 4 <= n; i += 4) {
+    const float* x0 = x + i * k;
+    const float* x1 = x0 + k;
+    const float* x2 = x1 + k;
+    const float* x3 = x2 + k;
+    v8f a0{}, a1{}, a2{}, a3{};
+    for (int64_t c = 0; c < k8; c += 8) {
+      const v8f w = load8(wrow + c);
+      a0 += w * load8(x0 + c);
+      a1 += w * load8(x1 + c);
+      a2 += w * load8(x2 + c);
+      a3 += w * load8(x3 + c);
+    }
+    float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    for (int64_t c = k8; c < k; ++c) {
+      s0 += wrow[c] * x0[c];
+      s1 += wrow[c] * x1[c];
+      s2 += wrow[c] * x2[c];
+      s3 += wrow[c] * x3[c];
+    }
+    y[i * ldy] = s0;
+    y[(i + 1) * ldy] = s1;
+    y[(i + 2) * ldy] = s2;
+    y[(i + 3) * ldy] = s3;
+  }
+  for (; i < n; ++i) {
+    const float* xi = x + i * k;
+    v8f a{};
+    for (int64_t c = 0; c < k8; c += 8) a += load8(wrow + c) * load8(xi + c);
+    float s = hsum(a);
+    for (int64_t c = k8; c < k; ++c) s += wrow[c] * xi[c];
+    y[i * ldy] = s;
+  }
+}
+}  // namespace
+
+float dot(const float* a, const float* b, int64_t n) {
+  float y;
+  dot_rows(a, b, 1, n, &y, 1);
+  return y;
+}
+
+void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows(), k = w.cols();
+  // Large F32 batches (prompt prefill): OpenBLAS SGEMM is faster than row-wise dots.
+  if (w.type == DType::F32 && n >= 16) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
+                static_cast<int>(k), 1.0f, x, static_cast<int>(k), static_cast<const float*>(w.data),
+                static_cast<int>(k), 0.0f, y, static_cast<int>(rows));
+    return;
+  }
+  // Row-parallel: each thread owns a range of weight rows and applies them to all n inputs.
+  // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
+  pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    if (w.type == DType::F32) {
+      const float* base = static_cast<const float*>(w.data);
+      for (int64_t r = r0; r < r1; ++r) dot_rows(base + r * k, x, n, k, y + r, rows);
+      return;
+    }
+    thread_local std::vector<float> buf;
+    buf.resize(static_cast<size_t>(k));
+    for (int64_t r = r0; r < r1; ++r) {
+      dequantize_row(w.type, w.row_ptr(r), buf.data(), k);
+      dot_rows(buf.data(), x, n, k, y + r, rows);
+    }
+  }, grain);
+}
+
+void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps) {
+  for (int64_t i = 0; i < n; ++i) {
+    const float* xi = x + i * dim;
+    float* oi = out + i * dim;
+    float ss = 0.f;
+    for (int j = 0; j < dim; ++j) ss += xi[j] * xi[j];
+    const float s = 1.0f / std::sqrt(ss / static_cast<float>(dim) + eps);
+    for (int j = 0; j < dim; ++j) oi[j] = weight[j] * (s * xi[j]);
+  }
+}
+
+void swiglu(float* gate, const float* up, int64_t count) {
+  for (int64_t i = 0; i < count; ++i) {
+    const float g = gate[i];
+    gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+  }
+}
+
+void softmax(float* x, int64_t n) {
+  if (n <= 0) return;
+  const float mx = *std::max_element(x, x + n);
+  float sum = 0.f;
+  for (int64_t i = 0; i < n; ++i) {
+    x[i] = std::exp(x[i] - mx);
+    sum += x[i];
+  }
+  const float inv = 1.0f / sum;
+  for (int64_t i = 0; i < n; ++i) x[i] *= inv;
+}
+
+}  // namespace hogwild::cpu

@@ -1,0 +1,27 @@
+#pragma once
+// CPU reference ops in fp32. Shapes are row-major; "n" is the number of input rows (slots) sharing one
+// weight read: a matmul reads every weight row once and applies it to all n inputs (the Hogwild batch).
+#include <cstdint>
+
+#include "common/tensor.h"
+#include "common/thread_pool.h"
+
+namespace hogwild::cpu {
+
+// y[i][j] = sum_k x[i][k] * W[j][k] for i < n, j < W.rows(); x: [n][W.cols()], y: [n][W.rows()].
+// W may be F32, F16, BF16 or Q8_0 (dequantized row by row on the fly).
+void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool);
+
+// out[i] = x[i] / rms(x[i]) * weight, per row of `dim` floats (n rows). out may alias x.
+void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps);
+
+// x[i] = silu(gate[i]) * up[i], in place on gate.
+void swiglu(float* gate, const float* up, int64_t count);
+
+// In-place numerically stable softmax of n floats.
+void softmax(float* x, int64_t n);
+
+// Dot product of two fp32 vectors (vectorized).
+float dot(const float* a, const float* b, int64_t n);
+
+}  // namespace hogwild::cpu

@@ -1,0 +1,98 @@
+#include "cpu/transformer.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include "common/error.h"
+#include "cpu/ops.h"
+
+namespace hogwild::cpu {
+
+namespace {
+std::vector<float> to_f32(const TensorView& t) {
+  std::vector<float> v(static_cast<size_t>(t.numel()));
+  dequantize_row(t.type, t.data, v.data(), t.numel());
+  return v;
+}
+}  // namespace
+
+Transformer::Transformer(const Model& model, int threads) : model_(model), pool_(threads) {
+  const auto& w = model.weights;
+  for (const auto& l : w.layers) {
+    attn_norm_.push_back(to_f32(l.attn_norm));
+    ffn_norm_.push_back(to_f32(l.ffn_norm));
+  }
+  out_norm_ = to_f32(w.output_norm);
+}
+
+void Transformer::ensure_buffers(int64_t slots) {
+  if (slots <= slots_capacity_) return;
+  const auto& c = model_.config;
+  const auto n = static_cast<size_t>(slots);
+  x_.resize(n * c.dim);
+  xb_.resize(n * std::max(c.dim, c.n_heads * c.head_dim));
+  q_.resize(n * c.n_heads * c.head_dim);
+  k_.resize(n * c.n_kv_heads * c.head_dim);
+  v_.resize(n * c.n_kv_heads * c.head_dim);
+  att_.resize(n * c.n_heads * c.head_dim);
+  hb_.resize(n * c.hidden_dim);
+  hb2_.resize(n * c.hidden_dim);
+  slots_capacity_ = slots;
+}
+
+void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, float* logits, bool all_slots) {
+  const auto& c = model_.config;
+  const auto& w = model_.weights;
+  const int64_t slots = static_cast<int64_t>(batch.rows) * batch.len;
+  if (static_cast<int64_t>(batch.tokens.size()) != slots) throw ConfigError("forward: batch has the wrong number of tokens");
+  ensure_buffers(slots);
+
+  // Token embeddings; padding slots get zeros (their results are discarded).
+  for (int64_t s = 0; s < slots; ++s) {
+    const int32_t tok = batch.tokens[static_cast<size_t>(s)];
+    float* xs = x_.data() + s * c.dim;
+    if (tok == ForwardBatch::kPad) {
+      std::fill(xs, xs + c.dim, 0.f);
+      continue;
+    }
+    if (tok < 0 || tok >= c.vocab_size)
+      throw ConfigError("token id " + std::to_string(tok) + " is outside the vocabulary (" + std::to_string(c.vocab_size) + ")");
+    dequantize_row(w.token_embd.type, w.token_embd.row_ptr(tok), xs, c.dim);
+  }
+
+  cache.begin_pass(batch);
+  for (int l = 0; l < c.n_layers; ++l) {
+    const auto& lw = w.layers[static_cast<size_t>(l)];
+    // Attention block: xb = norm(x); q,k,v = xb W^T; attention through the cache; x += att Wo^T.
+    rmsnorm(xb_.data(), x_.data(), attn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
+    matmul(lw.wq, xb_.data(), slots, q_.data(), pool_);
+    matmul(lw.wk, xb_.data(), slots, k_.data(), pool_);
+    matmul(lw.wv, xb_.data(), slots, v_.data(), pool_);
+    cache.attend(l, q_.data(), k_.data(), v_.data(), att_.data());
+    matmul(lw.wo, att_.data(), slots, xb_.data(), pool_);
+    for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
+    // FFN block: x += W_down( silu(W_gate xb) * (W_up xb) ).
+    rmsnorm(xb_.data(), x_.data(), ffn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
+    matmul(lw.w_gate, xb_.data(), slots, hb_.data(), pool_);
+    matmul(lw.w_up, xb_.data(), slots, hb2_.data(), pool_);
+    swiglu(hb_.data(), hb2_.data(), slots * c.hidden_dim);
+    matmul(lw.w_down, hb_.data(), slots, xb_.data(), pool_);
+    for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
+  }
+  cache.end_pass();
+  if (!logits) return;
+
+  // Classifier on the last slot of each row (or every slot).
+  if (all_slots) {
+    rmsnorm(xb_.data(), x_.data(), out_norm_.data(), slots, c.dim, c.rms_eps);
+    matmul(w.output, xb_.data(), slots, logits, pool_);
+    return;
+  }
+  for (int r = 0; r < batch.rows; ++r) {
+    const int64_t s = static_cast<int64_t>(r) * batch.len + batch.len - 1;
+    rmsnorm(xb_.data() + static_cast<int64_t>(r) * c.dim, x_.data() + s * c.dim, out_norm_.data(), 1, c.dim, c.rms_eps);
+  }
+  matmul(w.output, xb_.data(), batch.rows, logits, pool_);
+}
+
+}  // namespace hogwild::cpu

@@ -1,0 +1,40 @@
+#pragma once
+// CPU forward pass of a Llama-architecture transformer over a batch of `rows` × `len` tokens.
+// Positions and the KV cache live behind the AttentionCache seam (cpu/attention_cache.h): the same
+// forward serves plain decoding (SequenceCache) and Hogwild's shared block cache (HogwildAttention).
+#include <memory>
+#include <vector>
+
+#include "common/thread_pool.h"
+#include "cpu/attention_cache.h"
+#include "model/model.h"
+
+namespace hogwild::cpu {
+
+class Transformer {
+ public:
+  // threads <= 0: all hardware threads. The model must outlive the transformer.
+  Transformer(const Model& model, int threads);
+
+  const ModelConfig& config() const { return model_.config; }
+  ThreadPool& pool() { return pool_; }
+
+  // Runs one forward pass. logits receives [rows][vocab] for the LAST slot of every row (always real
+  // because padding is on the left), or [rows*len][vocab] for every slot when all_slots is true.
+  // Pass logits = nullptr to skip the classifier (prefill of text whose continuation is not sampled).
+  void forward(const ForwardBatch& batch, AttentionCache& cache, float* logits, bool all_slots = false);
+
+ private:
+  void ensure_buffers(int64_t slots);
+
+  const Model& model_;
+  ThreadPool pool_;
+  // Norm weights converted to fp32 once (they may be stored as f16/bf16).
+  std::vector<std::vector<float>> attn_norm_, ffn_norm_;
+  std::vector<float> out_norm_;
+  // Activations, [slots][...], reused across passes.
+  std::vector<float> x_, xb_, q_, k_, v_, att_, hb_, hb2_;
+  int64_t slots_capacity_ = 0;
+};
+
+}  // namespace hogwild::cpu

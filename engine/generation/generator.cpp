@@ -1,0 +1,92 @@
+#include "generation/generator.h"
+
+#include <chrono>
+
+#include "common/error.h"
+
+namespace hogwild {
+
+namespace {
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+}  // namespace
+
+Generator::Generator(const Model& model, const Tokenizer& tokenizer, int threads)
+    : model_(model), tokenizer_(tokenizer), transformer_(model, threads) {
+  if (tokenizer.vocab_size() != model.config.vocab_size)
+    throw ModelError("the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens but the model expects " +
+                     std::to_string(model.config.vocab_size) + ": they do not belong together");
+}
+
+GenerateResult Generator::generate(std::string_view prompt, const GenerateOptions& options,
+                                   const std::function<void(std::string_view)>& on_text) {
+  auto ids = tokenizer_.encode(prompt, options.add_bos && tokenizer_.bos_id() >= 0);
+  if (ids.empty()) {
+    if (tokenizer_.bos_id() < 0) throw ConfigError("empty prompt and the vocabulary has no BOS token to start from");
+    ids.push_back(tokenizer_.bos_id());
+  }
+  return generate_ids(ids, options, on_text);
+}
+
+GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, const GenerateOptions& options,
+                                       const std::function<void(std::string_view)>& on_text) {
+  options.sampling.validate();
+  if (prompt_ids.empty()) throw ConfigError("generate: the prompt has no tokens");
+  if (options.max_new_tokens < 0) throw ConfigError("generate: the number of new tokens must be >= 0");
+  const auto& c = model_.config;
+  if (static_cast<int64_t>(prompt_ids.size()) > c.context_length)
+    throw ConfigError("the prompt has " + std::to_string(prompt_ids.size()) + " tokens but the model's context is " +
+                      std::to_string(c.context_length));
+
+  GenerateResult res;
+  res.prompt_ids = prompt_ids;
+  TokenStreamDecoder stream(tokenizer_);
+  auto emit = [&](const std::string& s) {
+    if (s.empty()) return;
+    res.text += s;
+    if (on_text) on_text(s);
+  };
+  for (int32_t id : prompt_ids) emit(stream.push(id));
+
+  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_.pool());
+  Sampler sampler(options.sampling);
+  std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+  std::vector<int32_t> history = prompt_ids;
+
+  auto t0 = std::chrono::steady_clock::now();
+  transformer_.forward(ForwardBatch::from_rows({prompt_ids}), cache, logits.data());
+  res.prefill_seconds = seconds_since(t0);
+
+  t0 = std::chrono::steady_clock::now();
+  res.stop_reason = "length";
+  for (int i = 0; i < options.max_new_tokens; ++i) {
+    const int32_t next = sampler.sample(logits, history);
+    if ((options.stop_on_eos && next == tokenizer_.eos_id()) || (options.stop_on_bos && next == tokenizer_.bos_id())) {
+      res.stop_reason = "eos";
+      break;
+    }
+    res.new_ids.push_back(next);
+    history.push_back(next);
+    emit(stream.push(next));
+    if (i + 1 == options.max_new_tokens) break;  // the last token needs no forward pass
+    if (cache.length(0) + 1 > c.context_length) {
+      res.stop_reason = "context";
+      break;
+    }
+    transformer_.forward(ForwardBatch::from_rows({{next}}), cache, logits.data());
+  }
+  emit(stream.flush());
+  res.decode_seconds = seconds_since(t0);
+  return res;
+}
+
+std::vector<float> Generator::prompt_logits(const std::vector<int32_t>& ids) {
+  const auto& c = model_.config;
+  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_.pool());
+  std::vector<float> logits(ids.size() * static_cast<size_t>(c.vocab_size));
+  transformer_.forward(ForwardBatch::from_rows({ids}), cache, logits.data(), /*all_slots=*/true);
+  return logits;
+}
+
+}  // namespace hogwild

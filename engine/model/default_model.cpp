@@ -46,7 +46,7 @@ std::string download(const std::string& url, const fs::path& dest, const PinnedF
   const pid_t pid = fork();
   if (pid < 0) return "cannot start curl";
   if (pid == 0) {
-    execlp("curl", "curl", "-sSfL", "--connect-timeout", "10", "--max-time", "300", "-o", tmp.c_str(), url.c_str(),
+    execlp("curl", "curl", "-sfL", "--connect-timeout", "10", "--max-time", "300", "-o", tmp.c_str(), url.c_str(),
            static_cast<char*>(nullptr));
     _exit(127);
   }

@@ -1,0 +1,372 @@
+#include "hogwild/session.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+
+#include "common/error.h"
+#include "common/log.h"
+#include "cpu/sequence_cache.h"
+#include "hogwild/prompt_builder.h"
+#include "hogwild/step_rules.h"
+
+namespace hogwild {
+
+namespace {
+
+LayoutKind layout_kind(PresetLayout l) {
+  switch (l) {
+    case PresetLayout::Contiguous: return LayoutKind::Contiguous;
+    case PresetLayout::Interleaved: return LayoutKind::Interleaved;
+    case PresetLayout::Combined: return LayoutKind::Combined;
+  }
+  return LayoutKind::Combined;
+}
+
+SamplingParams sampling_params(const Preset& p) {
+  SamplingParams s;
+  s.temperature = static_cast<float>(p.sampling.temperature);
+  s.top_k = p.sampling.top_k;
+  s.top_p = static_cast<float>(p.sampling.top_p);
+  s.min_p = static_cast<float>(p.sampling.min_p);
+  s.repetition_penalty = static_cast<float>(p.sampling.repetition_penalty);
+  s.seed = p.sampling.seed;
+  return s;
+}
+
+bool is_context_full(const ConfigError& e) { return std::strncmp(e.what(), "context full", 12) == 0; }
+
+}  // namespace
+
+HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, const Preset& preset, std::string task,
+                               const SessionOptions& options)
+    : model_(model), tok_(tokenizer), preset_(preset), task_(std::move(task)), options_(options) {
+  preset_.validate();
+  const ModelConfig& c = model.config;
+  if (tokenizer.vocab_size() != c.vocab_size)
+    throw ConfigError("the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens but the model expects " +
+                      std::to_string(c.vocab_size));
+  if (preset_.statistics.drill_layer >= c.n_layers)
+    throw ConfigError("statistics.drill_layer is " + std::to_string(preset_.statistics.drill_layer) + " but the model has " +
+                      std::to_string(c.n_layers) + " layers");
+  names_ = preset_.active_names();
+  transformer_ = std::make_unique<cpu::Transformer>(model, options.threads);
+  cache_ = std::make_unique<HogwildAttention>(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, Rope::for_model(c),
+                                              Layout(layout_kind(preset_.layout), preset_.workers), preset_.workers, c.context_length,
+                                              &transformer_->pool());
+  cache_->set_stats_enabled(preset_.statistics.enabled);
+  cache_->set_drill_layer(preset_.statistics.drill_layer);
+  const SamplingParams sp = sampling_params(preset_);
+  workers_.resize(static_cast<size_t>(preset_.workers));
+  for (int w = 0; w < preset_.workers; ++w) {
+    Worker& wk = workers_[static_cast<size_t>(w)];
+    wk.stream = std::make_unique<TokenStreamDecoder>(tok_);
+    wk.stream->reset(/*at_sequence_start=*/false);  // worker text continues the prompt
+    wk.sampler = std::make_unique<Sampler>(sp, static_cast<uint64_t>(w));
+  }
+  collab_ = std::make_unique<CollabCounter>(make_collab_counter(preset_));
+  banned_ = banned_tokens();
+}
+
+HogwildSession::~HogwildSession() = default;
+
+std::vector<int32_t> HogwildSession::banned_tokens() const {
+  std::vector<int32_t> out;
+  const int32_t bos = tok_.bos_id(), eos = tok_.eos_id();
+  if (bos >= 0) out.push_back(bos);  // BOS mid-stream is never meaningful
+  if (preset_.banned.eos && eos >= 0 && eos != bos) out.push_back(eos);
+  if (preset_.banned.strings.empty()) return out;
+  for (int32_t id = 0; id < tok_.vocab_size(); ++id) {
+    if (id == bos || id == eos) continue;
+    std::string text = tok_.decode({id});
+    const size_t a = text.find_first_not_of(' ');
+    text = a == std::string::npos ? std::string() : text.substr(a);
+    for (const auto& s : preset_.banned.strings)
+      if (!s.empty() && text == s) {
+        out.push_back(id);
+        break;
+      }
+  }
+  return out;
+}
+
+std::vector<int32_t> HogwildSession::encode_fragment(const std::string& text) const {
+  if (text.empty()) return {};
+  return tok_.encode_continuation(text);
+}
+
+void HogwildSession::emit(const EngineEvent& e) {
+  if (observer_) observer_->on_event(e);
+}
+
+void HogwildSession::prefill_block(int block, const std::vector<int32_t>& ids, float* last_logits) {
+  if (ids.empty()) return;
+  cache_->set_prefill(block);
+  const int64_t chunk = std::max<int64_t>(1, options_.prefill_chunk);
+  for (size_t i = 0; i < ids.size(); i += static_cast<size_t>(chunk)) {
+    const size_t end = std::min(ids.size(), i + static_cast<size_t>(chunk));
+    const std::vector<int32_t> part(ids.begin() + static_cast<ptrdiff_t>(i), ids.begin() + static_cast<ptrdiff_t>(end));
+    transformer_->forward(ForwardBatch::from_rows({part}), *cache_, end == ids.size() ? last_logits : nullptr);
+  }
+  cache_->set_worker_pass();
+}
+
+void HogwildSession::insert_text(int w, const std::string& text, int64_t pass) {
+  Worker& wk = workers_[static_cast<size_t>(w)];
+  for (int32_t id : encode_fragment(text)) {
+    wk.input.push_back(id);
+    const std::string piece = wk.stream->push(id);
+    wk.step_text += piece;
+    wk.transcript += piece;
+    TokenEvent e;
+    e.worker = w;
+    e.token = id;
+    e.text = piece;
+    e.step = wk.step;
+    e.pass = pass;
+    e.inserted = true;
+    emit(e);
+  }
+}
+
+void HogwildSession::prefill() {
+  if (prefilled_) return;
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelConfig& c = model_.config;
+  prompt_text_ = build_prompt(preset_, task_, names_);
+  prompt_ids_.clear();
+  if (tok_.add_bos_default() && tok_.bos_id() >= 0) prompt_ids_.push_back(tok_.bos_id());
+  if (!prompt_text_.empty()) {
+    const auto ids = tok_.encode(prompt_text_, false);
+    prompt_ids_.insert(prompt_ids_.end(), ids.begin(), ids.end());
+  }
+  if (prompt_ids_.empty()) throw ConfigError("the prompt is empty and the vocabulary has no BOS token to start from");
+  if (static_cast<int64_t>(prompt_ids_.size()) >= c.context_length)
+    throw ConfigError("the prompt has " + std::to_string(prompt_ids_.size()) + " tokens but the model's context is " +
+                      std::to_string(c.context_length) + ": shorten the task or the preset's prompt");
+  const Layout& layout = cache_->layout();
+  prompt_logits_.assign(static_cast<size_t>(c.vocab_size), 0.f);
+  prefill_block(layout.first_block(), prompt_ids_, prompt_logits_.data());
+
+  // Constant blocks, each prefilled alone at block-local positions (§7.4).
+  auto prefill_text = [&](BlockRole role, const std::string& text) {
+    const int id = layout.find_block(role, role == BlockRole::Marker ? 0 : -1);
+    if (id >= 0) prefill_block(id, encode_fragment(text), nullptr);
+  };
+  if (layout.kind() == LayoutKind::Combined) {
+    prefill_text(BlockRole::HdrOthers, preset_.headers.others);
+    prefill_text(BlockRole::HdrOwn, preset_.headers.own);
+    prefill_text(BlockRole::Marker, preset_.headers.marker);
+    for (int w = 1; w < preset_.workers; ++w) cache_->copy_block(layout.block_id(BlockRole::Marker, w), layout.block_id(BlockRole::Marker, 0));
+  } else if (layout.kind() == LayoutKind::Contiguous) {
+    prefill_text(BlockRole::Split, preset_.contiguous.split);
+  }
+  prefilled_ = true;
+
+  // First inputs: each worker's opener (after its workspace header in the contiguous layout); a worker without
+  // one samples its first token from the prompt's last logits (§12c).
+  for (int w = 0; w < preset_.workers; ++w) {
+    std::string opener = worker_opener(preset_, w);
+    if (layout.kind() == LayoutKind::Contiguous) opener = workspace_header(preset_, w) + opener;
+    insert_text(w, opener, 0);
+    Worker& wk = workers_[static_cast<size_t>(w)];
+    if (wk.input.empty()) {
+      std::vector<float> logits = prompt_logits_;
+      const int32_t next = wk.sampler->sample(logits, wk.sampled, banned_);
+      const std::string piece = wk.stream->push(next);
+      wk.input.push_back(next);
+      wk.sampled.push_back(next);
+      wk.step_text += piece;
+      wk.transcript += piece;
+      ++generated_;
+      TokenEvent e;
+      e.worker = w;
+      e.token = next;
+      e.text = piece;
+      e.step = wk.step;
+      e.pass = 0;
+      e.top = wk.sampler->last_top(options_.top_candidates);
+      emit(e);
+    }
+    collab_->add_inputs(static_cast<int64_t>(wk.input.size()));
+  }
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+bool HogwildSession::step() {
+  if (finished_) return false;
+  if (!prefilled_) prefill();
+  const auto t0 = std::chrono::steady_clock::now();
+  const ModelConfig& c = model_.config;
+  const Layout& layout = cache_->layout();
+  const int W = preset_.workers;
+  const int64_t pass = passes_;
+
+  std::vector<std::vector<int32_t>> rows;
+  for (const Worker& wk : workers_) rows.push_back(wk.input);
+  logits_.resize(static_cast<size_t>(W) * c.vocab_size);
+  try {
+    transformer_->forward(ForwardBatch::from_rows(rows), *cache_, logits_.data());
+  } catch (const ConfigError& e) {
+    if (cache_->in_pass()) cache_->abort_pass();
+    if (!is_context_full(e)) throw;
+    finish("context", std::string(e.what()) + "; the run stops here");
+    return false;
+  }
+  ++passes_;
+
+  // Steps finished in the previous pass join common now that their separator has K/V (§12b), in worker order.
+  for (int w = 0; w < W; ++w) {
+    Worker& wk = workers_[static_cast<size_t>(w)];
+    if (wk.pending_merge <= 0) continue;
+    cache_->merge_step(w, wk.pending_merge);
+    history_ += wk.pending_text;
+    StepFinishedEvent e;
+    e.worker = w;
+    e.step = wk.step - 1;
+    e.text = wk.pending_text;
+    e.pass = pass;
+    e.history_tokens = cache_->block_length(layout.first_block());
+    emit(e);
+    wk.pending_merge = 0;
+    wk.pending_text.clear();
+  }
+
+  if (cache_->stats_enabled()) {
+    StatsEvent e;
+    cache_->fill_stats(e);
+    e.pass = pass;
+    emit(e);
+  }
+
+  bool eos = false;
+  std::optional<std::string> answer;
+  for (int w = 0; w < W; ++w) {
+    Worker& wk = workers_[static_cast<size_t>(w)];
+    std::vector<float> row(logits_.begin() + static_cast<ptrdiff_t>(w) * c.vocab_size,
+                           logits_.begin() + static_cast<ptrdiff_t>(w + 1) * c.vocab_size);
+    const int32_t next = wk.sampler->sample(row, wk.sampled, banned_);
+    if (next == tok_.eos_id() && preset_.stop.on_eos) {
+      eos = true;
+      wk.input.clear();
+      continue;
+    }
+    const std::string piece = wk.stream->push(next);
+    wk.sampled.push_back(next);
+    ++generated_;
+    TokenEvent te;
+    te.worker = w;
+    te.token = next;
+    te.text = piece;
+    te.step = wk.step;
+    te.pass = pass;
+    te.top = wk.sampler->last_top(options_.top_candidates);
+    emit(te);
+
+    const bool boundary = layout.has_steps() && ends_step(wk.step_text, piece, preset_.step.separator);
+    wk.step_text += piece;
+    wk.transcript += piece;
+    wk.input.assign(1, next);
+    if (boundary) {
+      // The boundary token is fed next pass as the step's last token; the head [0, n) then merges (§12b).
+      wk.pending_merge = cache_->block_length(layout.own_block(w)) + 1;
+      wk.pending_text = wk.step_text;
+      if (preset_.stop.on_boxed_answer && !answer) answer = extract_boxed_answer(wk.step_text);
+      ++wk.step;
+      wk.step_text.clear();
+      std::string prefix = step_prefix(preset_, w, wk.step);
+      if (collab_->ask_at_step_start()) {
+        prefix += preset_.collaboration.question;
+        CollabQuestionEvent q;
+        q.worker = w;
+        q.step = wk.step;
+        q.text = preset_.collaboration.question;
+        q.pass = pass;
+        emit(q);
+      }
+      insert_text(w, prefix, pass);
+    }
+    collab_->add_inputs(static_cast<int64_t>(wk.input.size()));
+  }
+  seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+
+  if (eos) finish("eos", "a worker produced the end-of-sequence token");
+  else if (answer) finish("answer", "a finished step gave the answer \\boxed{" + *answer + "}");
+  else if (passes_ >= preset_.budget.max_passes) finish("budget", "the budget of " + std::to_string(preset_.budget.max_passes) + " passes is spent");
+  return !finished_;
+}
+
+void HogwildSession::stop() {
+  if (!finished_) finish("stopped", "stopped by the user");
+}
+
+std::string HogwildSession::assembled_response() const {
+  std::vector<std::string> steps;
+  for (const Worker& wk : workers_) steps.push_back(wk.step_text);
+  std::string history = history_;
+  for (const Worker& wk : workers_) history += wk.pending_text;  // finished, merge not yet applied
+  if (cache_->layout().kind() == LayoutKind::Contiguous) return assemble_response(prompt_text_, "", "", steps, "");
+  return assemble_response(prompt_text_, history, preset_.headers.others, steps, preset_.headers.marker);
+}
+
+void HogwildSession::finish(const std::string& reason, const std::string& message) {
+  FinishedEvent f;
+  f.reason = reason;
+  f.message = message;
+  // The answer: rightmost \boxed{} in what the workers wrote (not in the prompt, which may show examples).
+  std::string written = history_;
+  for (const Worker& wk : workers_) written += wk.pending_text;
+  for (const Worker& wk : workers_) written += wk.step_text;
+  if (auto a = extract_boxed_answer(written)) f.answer = *a;
+  if (f.answer.empty() && reason != "stopped" && !preset_.finisher.text.empty() && preset_.finisher.max_tokens > 0) {
+    try {
+      run_finisher(f);
+    } catch (const Error& e) {
+      f.message += "; finisher skipped: " + std::string(e.what());
+    }
+  }
+  f.passes = passes_;
+  f.tokens = generated_;
+  f.seconds = seconds_;
+  finished_ = f;
+  logger("hogwild")->info("finished: {} ({}), {} passes, {} tokens", reason, message, passes_, generated_);
+  emit(f);
+}
+
+void HogwildSession::run_finisher(FinishedEvent& f) {
+  // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache.
+  const ModelConfig& c = model_.config;
+  const std::string text = assembled_response() + preset_.finisher.text;
+  std::vector<int32_t> ids;
+  if (tok_.add_bos_default() && tok_.bos_id() >= 0) ids.push_back(tok_.bos_id());
+  const auto enc = tok_.encode(text, false);
+  ids.insert(ids.end(), enc.begin(), enc.end());
+  if (static_cast<int64_t>(ids.size()) + preset_.finisher.max_tokens > c.context_length) {
+    f.message += "; finisher skipped: the response does not fit in the model's context";
+    return;
+  }
+  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_->pool());
+  std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+  const size_t chunk = static_cast<size_t>(std::max<int64_t>(1, options_.prefill_chunk));
+  for (size_t i = 0; i < ids.size(); i += chunk) {
+    const size_t end = std::min(ids.size(), i + chunk);
+    transformer_->forward(ForwardBatch::from_rows({std::vector<int32_t>(ids.begin() + static_cast<ptrdiff_t>(i), ids.begin() + static_cast<ptrdiff_t>(end))}),
+                          cache, end == ids.size() ? logits.data() : nullptr);
+  }
+  TokenStreamDecoder stream(tok_);
+  stream.reset(false);
+  std::string generated;
+  for (int i = 0; i < preset_.finisher.max_tokens; ++i) {
+    const int32_t next = argmax(logits);
+    if (next == tok_.eos_id()) break;
+    generated += stream.push(next);
+    if (auto a = finisher_answer(preset_.finisher.text, generated)) {
+      f.answer = *a;
+      break;
+    }
+    transformer_->forward(ForwardBatch::from_rows({{next}}), cache, logits.data());
+  }
+  f.message += "; finisher: \"" + generated + "\"";
+}
+
+}  // namespace hogwild

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "common/error.h"
 #include "fixtures.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"

@@ -20,11 +20,13 @@ namespace {
 // terminal), so that several streams interleave readably. Step ends and collaboration questions are marked.
 class TerminalView : public EventObserver {
  public:
-  TerminalView(const HogwildSession& s, bool color, std::ofstream* events)
-      : session_(s), color_(color), events_(events), line_(static_cast<size_t>(s.workers())) {}
+  // live=false: only the event log is written (--json prints one object at the end instead).
+  TerminalView(const HogwildSession& s, bool live, bool color, std::ofstream* events)
+      : session_(s), live_(live), color_(color), events_(events), line_(static_cast<size_t>(s.workers())) {}
 
   void on_event(const EngineEvent& e) override {
     if (events_) *events_ << event_to_json(e).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+    if (!live_) return;
     if (const auto* t = std::get_if<TokenEvent>(&e)) {
       std::string& l = line_[static_cast<size_t>(t->worker)];
       for (char ch : t->text) {
@@ -46,6 +48,7 @@ class TerminalView : public EventObserver {
   }
 
   void flush_all() {
+    if (!live_) return;
     for (int w = 0; w < session_.workers(); ++w) flush(w);
   }
 
@@ -61,6 +64,7 @@ class TerminalView : public EventObserver {
   const char* reset() const { return color_ ? "\033[0m" : ""; }
 
   const HogwildSession& session_;
+  bool live_;
   bool color_;
   std::ofstream* events_;
   std::vector<std::string> line_;
@@ -101,7 +105,7 @@ int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string&
     events.open(o.events_file, std::ios::binary | std::ios::trunc);
     if (!events) throw ConfigError(o.events_file + ": cannot open the event log for writing");
   }
-  TerminalView view(session, !o.json && isatty(STDOUT_FILENO), events.is_open() ? &events : nullptr);
+  TerminalView view(session, !o.json, isatty(STDOUT_FILENO), events.is_open() ? &events : nullptr);
   session.set_observer(&view);
   if (!o.json && !o.quiet)
     std::fprintf(stderr, "Hogwild! %d workers, %s layout, preset '%s', budget %lld passes\n", preset.workers,

@@ -158,6 +158,7 @@ int main(int argc, char** argv) {
     out["program"] = "hogwild-bench";
     out["version"] = HOGWILD_VERSION;
     out["backend"] = "cpu";
+    out["cuda_status"] = cuda::describe(cuda::probe_device());
     out["threads"] = threads;
     out["single_stream"] = nlohmann::json::array();
     std::printf("Single-stream CPU (%d threads)\n", threads);

@@ -13,6 +13,7 @@
 #include "cli_options.h"
 #include "common/error.h"
 #include "common/log.h"
+#include "cuda/cuda_backend.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"
 #include "model/default_model.h"
@@ -75,14 +76,16 @@ int run(const app::CliOptions& o) {
     j["new_ids"] = r.new_ids;
     j["text"] = r.text;
     j["stop_reason"] = r.stop_reason;
+    j["backend"] = cuda::describe(cuda::probe_device());
     j["timings"] = {{"prefill_seconds", r.prefill_seconds}, {"decode_seconds", r.decode_seconds},
                     {"prefill_tokens_per_second", prefill_tps}, {"decode_tokens_per_second", decode_tps}};
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::cout << "\n";
     if (!o.quiet)
-      std::fprintf(stderr, "[%zu prompt tokens, %zu new tokens, prefill %.1f tok/s, decode %.1f tok/s, stop: %s]\n",
-                   r.prompt_ids.size(), r.new_ids.size(), prefill_tps, decode_tps, r.stop_reason.c_str());
+      std::fprintf(stderr, "[%zu prompt tokens, %zu new tokens, prefill %.1f tok/s, decode %.1f tok/s, stop: %s; backend %s]\n",
+                   r.prompt_ids.size(), r.new_ids.size(), prefill_tps, decode_tps, r.stop_reason.c_str(),
+                   cuda::describe(cuda::probe_device()).c_str());
   }
   return 0;
 }

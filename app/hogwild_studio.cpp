@@ -1,1 +1,55 @@
-int main(){return 0;}
+// hogwild-studio: the Qt desktop app.
+//   hogwild-studio                          the window, with the last (or default) model and preset, ready to Start
+//   hogwild-studio --demo [--preset F] [--passes N] [--screenshot out.png]
+//                                           load the default model, run N passes (60), save a screenshot, exit 0
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFont>
+
+#include "common/log.h"
+#include "demo_run.h"
+#include "main_window.h"
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setApplicationName("hogwild-studio");
+  QApplication::setOrganizationName("HogwildStudio");
+  QApplication::setApplicationVersion(HOGWILD_VERSION);
+  if (const char* lvl = std::getenv("HOGWILD_LOG_LEVEL")) hogwild::set_log_level(lvl);
+
+  QCommandLineParser cli;
+  cli.setApplicationDescription("Hogwild! Inference studio: several workers of one model writing over one shared cache.");
+  cli.addHelpOption();
+  cli.addVersionOption();
+  QCommandLineOption demo("demo", "Load the default model and run a demo.");
+  QCommandLineOption preset("preset", "Preset name or file for --demo.", "F");
+  QCommandLineOption passes("passes", "Forward passes for --demo (default 60).", "N", "60");
+  QCommandLineOption shot("screenshot", "With --demo: save the window as PNG after the run and exit.", "out.png");
+  QCommandLineOption model("model", "Open this model file at start.", "path");
+  cli.addOptions({demo, preset, passes, shot, model});
+  cli.process(app);
+
+  // Legible in front of a class: a slightly larger default font.
+  QFont f = QApplication::font();
+  if (f.pointSizeF() > 0 && f.pointSizeF() < 11) f.setPointSizeF(11);
+  QApplication::setFont(f);
+
+  hogwild::ui::MainWindow::Options wo;
+  const bool is_demo = cli.isSet(demo);
+  wo.restore_settings = !is_demo;  // a demo/screenshot is reproducible: no saved geometry or preset
+  wo.auto_load_model = !is_demo && !cli.isSet(model);
+  hogwild::ui::MainWindow window(wo);
+  window.show();
+  if (cli.isSet(model)) window.loadModelFile(cli.value(model));
+
+  std::unique_ptr<hogwild::ui::DemoRun> run;
+  if (is_demo) {
+    hogwild::ui::DemoRun::Options o;
+    o.preset = cli.value(preset);
+    o.passes = std::max(1, cli.value(passes).toInt());
+    o.screenshot = cli.value(shot);
+    run = std::make_unique<hogwild::ui::DemoRun>(window, o);
+    run->begin();
+  }
+  return app.exec();
+}

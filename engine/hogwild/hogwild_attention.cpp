@@ -28,12 +28,21 @@ inline float dot(const float* a, const float* b, int n) {
   return (s0 + s1) + (s2 + s3);
 }
 
-// Per-thread scratch reused across layers and passes: scores of one query over its whole view.
+// Per-thread scratch reused across layers and passes (one attention task = one KV head × a chunk of queries).
 struct Scratch {
-  std::vector<float> scores;  // [view length]
-  std::vector<float> q;       // [head_dim] query rotated for one block
+  std::vector<float> scores;  // [chunk][view stride] scores, then probabilities, at view positions
+  std::vector<float> q;       // [chunk][head_dim] queries rotated (and scaled) for the current block
+  std::vector<float> acc;     // [chunk][head_dim] output accumulators
+  std::vector<int64_t> vis;   // [chunk][F] visible keys of each block (prefix [0, vis))
+  std::vector<int64_t> off;   // [chunk][F] view offset of each block (where its scores sit in the row)
 };
 thread_local Scratch t_scratch;
+
+// Queries per task: all of them read one KV head's keys once per key tile. 32 bounds the score buffer
+// (32 × view length floats per thread) while sharing each key among all workers and grouped heads.
+constexpr int64_t kQueryChunk = 32;
+// Keys per tile: 64 keys × head_dim floats stay in L1 while every query of the chunk uses them.
+constexpr int64_t kKeyTile = 64;
 
 }  // namespace
 
@@ -159,6 +168,21 @@ void HogwildAttention::begin_pass(const ForwardBatch& batch) {
   loc_.assign(static_cast<size_t>(entries) * L, 0);
   cos_.assign(static_cast<size_t>(entries) * L * np, 0.f);
   sin_.assign(static_cast<size_t>(entries) * L * np, 0.f);
+  // Real slots (row, t) of the pass, the view entry of each (row, block) and each entry's view offset.
+  const int F = num_blocks();
+  slots_.clear();
+  for (int r = 0; r < rows; ++r)
+    for (int t = L - n_real_[r]; t < L; ++t) slots_.emplace_back(r, t);
+  entry_.assign(static_cast<size_t>(rows) * F, -1);
+  view_off_.assign(static_cast<size_t>(entries), 0);
+  for (int r = 0; r < rows; ++r) {
+    int64_t off = 0;
+    for (size_t k = 0; k < views_[r].size(); ++k) {
+      entry_[static_cast<size_t>(r) * F + views_[r][k]] = static_cast<int>(k);
+      view_off_[static_cast<size_t>(view_base_[r]) + k] = off;
+      off += new_len_[static_cast<size_t>(views_[r][k])];
+    }
+  }
   for (int r = 0; r < rows; ++r) {
     const auto& v = views_[r];
     int64_t pos = 0;
@@ -197,94 +221,134 @@ void HogwildAttention::attend(int layer, float* q, float* k, const float* v, flo
     b.append(layer, n, k + slot0 * kv_dim, v + slot0 * kv_dim, kv_dim);
   }
 
-  // 2. Attention, parallel over (row, query head, slot): task i = (r·H + h)·L + t.
-  const int64_t tasks = static_cast<int64_t>(rows_) * n_heads_ * L;
+  // Padded slots: zeros (the transformer discards them).
+  const int qd = n_heads_ * head_dim_;
+  for (int r = 0; r < rows_; ++r)
+    std::fill(out + static_cast<size_t>(r) * L * qd, out + (static_cast<size_t>(r) * L + (L - n_real_[r])) * qd, 0.f);
+
+  // 2. Attention. The queries that share one KV head are all (real slot, query head of its GQA group)
+  //    pairs: index a = slot_index·group + (h − g·group). Tasks = KV head × chunk of those queries, so a key
+  //    tile is read once for every worker and every grouped head (the cache is far larger than the queries).
+  const int group = n_heads_ / n_kv_heads_;
+  const int64_t nq = static_cast<int64_t>(slots_.size()) * group;
+  const int64_t chunks = (nq + kQueryChunk - 1) / kQueryChunk;
   const auto body = [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
-      const int t = static_cast<int>(i % L);
-      const int h = static_cast<int>((i / L) % n_heads_);
-      const int r = static_cast<int>(i / (static_cast<int64_t>(L) * n_heads_));
-      attend_slot(layer, r, h, t, q, out);
+      const int g = static_cast<int>(i / chunks);
+      const int64_t c = i % chunks;
+      attend_chunk(layer, g, c * kQueryChunk, std::min(nq, (c + 1) * kQueryChunk), q, out);
     }
   };
-  if (pool_) pool_->parallel_for(tasks, body, 1);
-  else body(0, tasks);
+  if (pool_) pool_->parallel_for(n_kv_heads_ * chunks, body, 1);
+  else body(0, n_kv_heads_ * chunks);
 }
 
-// One query (row r, head h, slot t) against every visible key of every block of r's view, one softmax.
-void HogwildAttention::attend_slot(int layer, int r, int h, int t, const float* q, float* out) {
-  const int hd = head_dim_, L = len_, np = rope_.pairs();
-  const size_t slot = static_cast<size_t>(r) * L + t;
-  float* o = out + slot * n_heads_ * hd + static_cast<size_t>(h) * hd;
-  std::fill(o, o + hd, 0.f);
-  if (t < L - n_real_[r]) return;  // padding: output discarded by the transformer
-  const float* qh = q + slot * n_heads_ * hd + static_cast<size_t>(h) * hd;
-  const int kvh = h / (n_heads_ / n_kv_heads_);  // GQA: a group of query heads shares one KV head
+// Queries [a0, a1) of KV head g (see attend()) against every visible key of every block of their views,
+// with ONE max-subtracted softmax per query over all its blocks.
+void HogwildAttention::attend_chunk(int layer, int g, int64_t a0, int64_t a1, const float* q, float* out) {
+  const int hd = head_dim_, L = len_, np = rope_.pairs(), F = num_blocks(), group = n_heads_ / n_kv_heads_;
+  const int n = static_cast<int>(a1 - a0);
+  const size_t qd = static_cast<size_t>(n_heads_) * hd;
+  // Query a (0-based in the chunk) → row, slot, head.
+  const auto row_of = [&](int a) { return slots_[static_cast<size_t>((a0 + a) / group)].first; };
+  const auto slot_of = [&](int a) { return slots_[static_cast<size_t>((a0 + a) / group)].second; };
+  const auto head_of = [&](int a) { return g * group + static_cast<int>((a0 + a) % group); };
 
   Scratch& s = t_scratch;
-  s.scores.resize(static_cast<size_t>(std::max<int64_t>(view_len_[r], 1)));
-  s.q.resize(static_cast<size_t>(hd));
-  const auto& view = views_[r];
-  // Segment of the score buffer per view entry: [seg_begin, seg_begin + seg_n); visible keys are always the
-  // prefix [0, seg_n) of the block because the mask is j <= loc.
-  int64_t seg_begin[2 * Layout::kMaxWorkers + 3], seg_n[2 * Layout::kMaxWorkers + 3];
-  int64_t off = 0;
-  float m = -std::numeric_limits<float>::infinity();
-  for (size_t k = 0; k < view.size(); ++k) {
-    const int X = view[k];
-    const size_t e = static_cast<size_t>(view_base_[r]) + k;
-    const int64_t loc = loc_[e * L + t];
-    const int64_t vis = std::clamp<int64_t>(loc + 1, 0, new_len_[static_cast<size_t>(X)]);
-    seg_begin[k] = off;
-    seg_n[k] = vis;
-    if (vis == 0) continue;
-    // Rotate the query once for this block: R(loc)·q, then fold in the softmax scale.
-    std::memcpy(s.q.data(), qh, static_cast<size_t>(hd) * sizeof(float));
-    rope_.rotate(s.q.data(), 1, &cos_[(e * L + t) * np], &sin_[(e * L + t) * np]);
-    for (int d = 0; d < hd; ++d) s.q[d] *= scale_;
-    const float* K = blocks_[static_cast<size_t>(X)].keys(layer, kvh);  // [capacity][hd], rotated at j
-    float* sc = s.scores.data() + off;
-    for (int64_t j = 0; j < vis; ++j) {
-      sc[j] = dot(s.q.data(), K + j * hd, hd);
-      m = std::max(m, sc[j]);
-    }
-    off += vis;
-  }
-  if (off == 0) return;  // cannot happen for a real slot (it sees itself); kept for safety
+  int64_t stride = 1;
+  for (int a = 0; a < n; ++a) stride = std::max(stride, view_len_[static_cast<size_t>(row_of(a))]);
+  s.scores.resize(static_cast<size_t>(n) * stride);
+  s.q.resize(static_cast<size_t>(n) * hd);
+  s.acc.assign(static_cast<size_t>(n) * hd, 0.f);
+  s.vis.assign(static_cast<size_t>(n) * F, 0);
+  s.off.assign(static_cast<size_t>(n) * F, 0);
 
-  // Max-subtracted softmax over the whole view.
-  float sum = 0.f;
-  for (int64_t j = 0; j < off; ++j) {
-    s.scores[j] = std::exp(s.scores[j] - m);
-    sum += s.scores[j];
-  }
-  const float inv = 1.0f / sum;
-  for (int64_t j = 0; j < off; ++j) s.scores[j] *= inv;
-
-  // out = Σ p_j · V_j, block by block.
-  for (size_t k = 0; k < view.size(); ++k) {
-    if (seg_n[k] == 0) continue;
-    const float* V = blocks_[static_cast<size_t>(view[k])].values(layer, kvh);
-    const float* p = s.scores.data() + seg_begin[k];
-    for (int64_t j = 0; j < seg_n[k]; ++j) {
-      const float pj = p[j];
-      const float* vj = V + j * hd;
-      for (int d = 0; d < hd; ++d) o[d] += pj * vj[d];
-    }
-  }
-
-  // Statistics (§12e) for the newest query of the worker, from the same probabilities.
-  if (stats_this_pass_ && t == L - 1) {
-    float* mass = stats_.mass_row(r, layer, h);
-    const bool drill = stats_.drilling(layer);
+  // Visible prefix and view offset of every block for every query: vis = clamp(loc + 1, 0, |X|) (mask j ≤ loc).
+  for (int a = 0; a < n; ++a) {
+    const int r = row_of(a), t = slot_of(a);
+    const auto& view = views_[static_cast<size_t>(r)];
     for (size_t k = 0; k < view.size(); ++k) {
-      const float* p = s.scores.data() + seg_begin[k];
-      float a = 0.f;
-      for (int64_t j = 0; j < seg_n[k]; ++j) a += p[j];
-      mass[view[k]] = a;
-      if (drill && seg_n[k] > 0) stats_.add_drill(r, view[k], 0, p, seg_n[k], 1.0f / static_cast<float>(n_heads_));
+      const size_t e = static_cast<size_t>(view_base_[r]) + k;
+      const int X = view[k];
+      s.vis[static_cast<size_t>(a) * F + X] = std::clamp<int64_t>(loc_[e * L + t] + 1, 0, new_len_[static_cast<size_t>(X)]);
+      s.off[static_cast<size_t>(a) * F + X] = view_off_[e];
     }
   }
+
+  // Pass 1: scores, block by block, key tile by key tile.
+  for (int X = 0; X < F; ++X) {
+    int64_t max_vis = 0;
+    for (int a = 0; a < n; ++a) {
+      const int64_t vis = s.vis[static_cast<size_t>(a) * F + X];
+      if (vis == 0) continue;
+      max_vis = std::max(max_vis, vis);
+      // Rotate the query once for this block: R(loc)·q (table from begin_pass), then fold in the scale.
+      const int r = row_of(a), t = slot_of(a);
+      const size_t e = static_cast<size_t>(view_base_[r]) + static_cast<size_t>(entry_[static_cast<size_t>(r) * F + X]);
+      float* qa = s.q.data() + static_cast<size_t>(a) * hd;
+      std::memcpy(qa, q + (static_cast<size_t>(r) * L + t) * qd + static_cast<size_t>(head_of(a)) * hd, hd * sizeof(float));
+      rope_.rotate(qa, 1, &cos_[(e * L + t) * np], &sin_[(e * L + t) * np]);
+      for (int d = 0; d < hd; ++d) qa[d] *= scale_;
+    }
+    const float* K = blocks_[static_cast<size_t>(X)].keys(layer, g);  // [capacity][hd], rotated at block-local j
+    for (int64_t j0 = 0; j0 < max_vis; j0 += kKeyTile) {
+      for (int a = 0; a < n; ++a) {
+        const int64_t j1 = std::min(j0 + kKeyTile, s.vis[static_cast<size_t>(a) * F + X]);
+        const float* qa = s.q.data() + static_cast<size_t>(a) * hd;
+        float* sc = s.scores.data() + static_cast<size_t>(a) * stride + s.off[static_cast<size_t>(a) * F + X];
+        for (int64_t j = j0; j < j1; ++j) sc[j] = dot(qa, K + j * hd, hd);
+      }
+    }
+  }
+
+  // Softmax per query over all its visible keys (max-subtracted, fp32), plus the statistics (§12e).
+  for (int a = 0; a < n; ++a) {
+    float* row = s.scores.data() + static_cast<size_t>(a) * stride;
+    const int64_t* vis = &s.vis[static_cast<size_t>(a) * F];
+    const int64_t* off = &s.off[static_cast<size_t>(a) * F];
+    float m = -std::numeric_limits<float>::infinity();
+    for (int X = 0; X < F; ++X)
+      for (int64_t j = 0; j < vis[X]; ++j) m = std::max(m, row[off[X] + j]);
+    float sum = 0.f;
+    for (int X = 0; X < F; ++X)
+      for (int64_t j = 0; j < vis[X]; ++j) sum += (row[off[X] + j] = std::exp(row[off[X] + j] - m));
+    const float inv = sum > 0.f ? 1.0f / sum : 0.f;  // sum ≥ 1 for a real query: it sees itself
+    for (int X = 0; X < F; ++X)
+      for (int64_t j = 0; j < vis[X]; ++j) row[off[X] + j] *= inv;
+    const int r = row_of(a);
+    if (stats_this_pass_ && slot_of(a) == L - 1) {  // the worker's newest query
+      float* mass = stats_.mass_row(r, layer, head_of(a));
+      const bool drill = stats_.drilling(layer);
+      for (int X = 0; X < F; ++X) {
+        float total = 0.f;
+        for (int64_t j = 0; j < vis[X]; ++j) total += row[off[X] + j];
+        mass[X] = total;
+        if (drill && vis[X] > 0) stats_.add_drill(r, X, 0, row + off[X], vis[X], 1.0f / static_cast<float>(n_heads_));
+      }
+    }
+  }
+
+  // Pass 2: out = Σ p·V, block by block, value tile by value tile.
+  for (int X = 0; X < F; ++X) {
+    int64_t max_vis = 0;
+    for (int a = 0; a < n; ++a) max_vis = std::max(max_vis, s.vis[static_cast<size_t>(a) * F + X]);
+    const float* V = blocks_[static_cast<size_t>(X)].values(layer, g);
+    for (int64_t j0 = 0; j0 < max_vis; j0 += kKeyTile) {
+      for (int a = 0; a < n; ++a) {
+        const int64_t j1 = std::min(j0 + kKeyTile, s.vis[static_cast<size_t>(a) * F + X]);
+        const float* p = s.scores.data() + static_cast<size_t>(a) * stride + s.off[static_cast<size_t>(a) * F + X];
+        float* o = s.acc.data() + static_cast<size_t>(a) * hd;
+        for (int64_t j = j0; j < j1; ++j) {
+          const float pj = p[j];
+          const float* vj = V + j * hd;
+          for (int d = 0; d < hd; ++d) o[d] += pj * vj[d];
+        }
+      }
+    }
+  }
+  for (int a = 0; a < n; ++a)
+    std::memcpy(out + (static_cast<size_t>(row_of(a)) * L + slot_of(a)) * qd + static_cast<size_t>(head_of(a)) * hd,
+                s.acc.data() + static_cast<size_t>(a) * hd, hd * sizeof(float));
 }
 
 void HogwildAttention::end_pass() {

@@ -14,11 +14,14 @@
 //   set_worker_pass()   rows = W; row w writes its real tokens into its own block (step:w / ws:w)
 // The mode persists across passes. begin_pass() computes, once per pass, the locations and their cos/sin
 // for every (view entry, row, query slot), shared by all layers. attend() appends the new K/V of ALL rows
-// before any attention (instant sync, §7.3), then attends in parallel over (row, query head, slot).
+// before any attention (instant sync, §7.3), then attends in parallel over tasks = KV head × chunk of the
+// queries that use it (every worker's real slots × the GQA group), so each key tile is read from memory once
+// per layer for all workers, not once per worker and head.
 //
 // Between passes the session calls merge_step() (§6, §12b) for finished steps, in ascending worker order.
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/thread_pool.h"
@@ -112,7 +115,7 @@ class HogwildAttention : public AttentionCache {
 
  private:
   void check_idle(const char* what) const;
-  void attend_slot(int layer, int row, int head, int t, const float* q, float* out);
+  void attend_chunk(int layer, int kv_head, int64_t a0, int64_t a1, const float* q, float* out);
 
   int n_layers_, n_kv_heads_, n_heads_, head_dim_;
   int64_t max_context_;
@@ -135,6 +138,9 @@ class HogwildAttention : public AttentionCache {
   std::vector<std::vector<int>> views_; // [rows] block ids in view order
   std::vector<int> view_base_;          // [rows] first view entry of the row in loc_/tables
   std::vector<int64_t> view_len_;       // [rows] view length after the pass
+  std::vector<std::pair<int, int>> slots_;  // real query slots (row, t), row-major
+  std::vector<int> entry_;              // [rows][F] index of block X in the row's view, -1 when absent
+  std::vector<int64_t> view_off_;       // [entries] offset S of the entry's block in the row's view
   // Per view entry e (row's base + index in its view) and slot t:
   std::vector<int64_t> loc_;            // [entries][L]
   std::vector<float> cos_, sin_;        // [entries][L][pairs] rotation of the query for that block

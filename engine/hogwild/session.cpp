@@ -296,6 +296,13 @@ bool HogwildSession::step() {
   return !finished_;
 }
 
+void HogwildSession::set_drill_layer(int layer) {
+  if (layer < -1 || layer >= model_.config.n_layers)
+    throw ConfigError("drill layer " + std::to_string(layer) + " is out of range (the model has " +
+                      std::to_string(model_.config.n_layers) + " layers)");
+  cache_->set_drill_layer(layer);
+}
+
 void HogwildSession::stop() {
   if (!finished_) finish("stopped", "stopped by the user");
 }

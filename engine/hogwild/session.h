@@ -50,6 +50,9 @@ class HogwildSession {
   // Ends the run now (reason "stopped"), without the finisher.
   void stop();
   bool finished() const { return finished_.has_value(); }
+  // Changes the layer of the per-token drill-down rows (StatsEvent::drill) from the next pass on; -1 turns it
+  // off. Lets the GUI follow the layer a user picks without restarting the run. Throws ConfigError when out of range.
+  void set_drill_layer(int layer);
   const std::optional<FinishedEvent>& result() const { return finished_; }
 
   // ---- state, for views and tests

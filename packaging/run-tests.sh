@@ -14,6 +14,8 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOGWILD_MODELS_DIR="$M
 cmake --build build -j"$JOBS"
 echo "== Tests (Release)"
 ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1200
+echo "== Debian package: build, unpack into a scratch root, run the installed programs"
+bash packaging/test-deb.sh build "$MODELS"
 
 echo "== ASan + UBSan build (engine tests)"
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=address,undefined \
@@ -22,3 +24,9 @@ cmake --build build-asan -j"$JOBS"
 echo "== Tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L engine --timeout 2400
+
+# ---- Fuzz smoke (issue #6; docs/RELIABILITY.md). Every libFuzzer target for 30 s, two at a time, plus the
+# regression inputs; ~6-8 minutes on 2 cores including the clang build. The long run: bash packaging/run-fuzz.sh 3600
+echo "== Fuzz smoke (clang, libFuzzer + ASan + UBSan)"
+FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
+# ---- end fuzz smoke

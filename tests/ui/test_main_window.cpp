@@ -1,0 +1,103 @@
+// The whole window on stories260K: a live run fills every pane with exactly the recorded event stream, the
+// shared history and the heatmaps; clicking a token tints the panes; closing mid-run stops cleanly. The
+// screenshot entry point (hogwild-studio --demo --screenshot) produces a non-empty PNG of the whole window.
+#include <QProcess>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "control_bar.h"
+#include "engine_controller.h"
+#include "heatmap_panel.h"
+#include "heatmap_widget.h"
+#include "hogwild/preset_library.h"
+#include "main_window.h"
+#include "shared_history_view.h"
+#include "ui_test_support.h"
+#include "worker_grid.h"
+#include "worker_pane.h"
+
+using namespace hogwild;
+using namespace hogwild::ui;
+
+class TestMainWindow : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void liveRunFillsEveryView() {
+    test::Watchdog dog(120);
+    MainWindow::Options o;
+    o.auto_load_model = false;
+    o.restore_settings = false;
+    MainWindow w(o);
+    w.show();
+    test::Recorder r(w.engine());
+    w.loadModelFile(test::stories_model(), test::stories_tokenizer());
+    QVERIFY(r.waitState(RunState::Ready));
+    QVERIFY(w.presetChosen());
+    QCOMPARE(QString::fromStdString(w.preset().name), QString::fromStdString(load_preset(find_preset("tiny-stories")).name));
+    Preset p = w.preset();
+    p.workers = 4;
+    p.budget.max_passes = 150;
+    w.applyPreset(p, {});
+    w.controls()->setTask("Once upon a time");
+    Q_EMIT w.controls()->startClicked();
+    QVERIFY(r.waitState(RunState::Finished));
+    QTest::qWait(100);  // the last batch is queued before the state change
+    QCOMPARE(w.panes()->count(), 4);
+    for (int k = 0; k < 4; ++k) {
+      QCOMPARE(w.panes()->pane(k)->text(), w.record().workerText(k));
+      QVERIFY(w.panes()->pane(k)->text().size() > 50);
+    }
+    QVERIFY(w.history()->steps() >= 1);
+    QVERIFY(!w.heatmaps()->workerBlockHeatmap()->matrix().empty());
+    QCOMPARE(w.heatmaps()->workerBlockHeatmap()->matrix().rows, 4);
+    // Drill-down: clicking a token of worker 2 tints tokens in the panes.
+    const auto& toks = w.panes()->pane(2)->tokens();
+    Q_EMIT w.panes()->tokenClicked(2, static_cast<int>(toks.size()) - 1);
+    int tinted = 0;
+    for (int k = 0; k < 4; ++k) tinted += w.panes()->pane(k)->tintedTokens();
+    QVERIFY(tinted > 0);
+    QVERIFY(w.record().finished());
+  }
+
+  void closingMidRunStopsCleanly() {
+    test::Watchdog dog(60);
+    MainWindow::Options o;
+    o.auto_load_model = false;
+    o.restore_settings = false;
+    auto w = std::make_unique<MainWindow>(o);
+    w->show();
+    test::Recorder r(w->engine());
+    w->loadModelFile(test::stories_model(), test::stories_tokenizer());
+    QVERIFY(r.waitState(RunState::Ready));
+    Preset p = w->preset();
+    p.budget.max_passes = 100000;
+    w->applyPreset(p, {});
+    Q_EMIT w->controls()->startClicked();
+    QVERIFY(QTest::qWaitFor([&] { return r.progress.passes > 5; }, 20000));
+    w->close();
+    w.reset();
+  }
+
+  void screenshotOfTheWholeWindow() {
+    QTemporaryDir dir;
+    const QString png = dir.filePath("shot.png");
+    QProcess proc;
+    proc.setProcessChannelMode(QProcess::MergedChannels);
+    proc.start(HOGWILD_STUDIO_EXE, {"--demo", "--passes", "40", "--screenshot", png});
+    QVERIFY(proc.waitForFinished(120000));
+    QVERIFY2(proc.exitStatus() == QProcess::NormalExit && proc.exitCode() == 0, proc.readAll().constData());
+    QImage img(png);
+    QVERIFY(!img.isNull());
+    QVERIFY2(img.width() >= 1200 && img.height() >= 800, qPrintable(QString("%1x%2").arg(img.width()).arg(img.height())));
+    QSet<QRgb> colours;
+    for (int y = 0; y < img.height(); y += 2)
+      for (int x = 0; x < img.width(); x += 2) colours.insert(img.pixel(x, y));
+    QVERIFY2(colours.size() > 300, qPrintable(QString("%1 colours").arg(colours.size())));  // real content, not a blank window
+  }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "test_main_window.moc"

@@ -1,0 +1,243 @@
+// Worker panes: the text equals the session's transcripts (fed in uneven batches), inserted text is formatted
+// apart, the tooltips list the top-k candidates, autoscroll stops when the user scrolls up, and the drill-down
+// maps a known attention row onto the right tokens of every pane.
+#include <QPlainTextEdit>
+#include <QScrollBar>
+#include <QTextBlock>
+#include <QtTest>
+
+#include "drill_map.h"
+#include "generation/model_bundle.h"
+#include "hogwild/preset_library.h"
+#include "hogwild/session.h"
+#include "ui_test_support.h"
+#include "worker_pane.h"
+
+using namespace hogwild;
+using namespace hogwild::ui;
+
+namespace {
+
+struct Collect : EventObserver {
+  std::vector<EngineEvent> events;
+  void on_event(const EngineEvent& e) override { events.push_back(e); }
+};
+
+TokenEvent tok(int w, const std::string& text, int step, bool inserted = false, int64_t pass = 0) {
+  TokenEvent t;
+  t.worker = w;
+  t.text = text;
+  t.step = step;
+  t.inserted = inserted;
+  t.pass = pass;
+  return t;
+}
+
+}  // namespace
+
+class TestWorkerPane : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void paneTextEqualsTranscript() {
+    ModelBundle b = open_model_bundle(test::stories_model().toStdString(), test::stories_tokenizer().toStdString());
+    Preset p = load_preset(find_preset("tiny-stories"));
+    p.workers = 3;
+    p.budget.max_passes = 120;
+    HogwildSession s(b.model, *b.tokenizer, p, "Once upon a time");
+    Collect c;
+    s.set_observer(&c);
+    while (s.step()) {
+    }
+    std::vector<std::unique_ptr<WorkerPane>> panes;
+    for (int w = 0; w < 3; ++w) panes.push_back(std::make_unique<WorkerPane>(w, QString::fromStdString(s.worker_name(w))));
+    // Uneven batches, as the runner cuts them by time.
+    std::vector<std::vector<const TokenEvent*>> batch(3);
+    size_t n = 0;
+    for (const auto& e : c.events) {
+      if (const auto* t = std::get_if<TokenEvent>(&e)) batch[static_cast<size_t>(t->worker)].push_back(t);
+      if (++n % 17 == 0)
+        for (int w = 0; w < 3; ++w) panes[w]->appendTokens(std::exchange(batch[w], {}));
+    }
+    for (int w = 0; w < 3; ++w) panes[w]->appendTokens(batch[w]);
+    for (int w = 0; w < 3; ++w) {
+      QCOMPARE(panes[w]->text(), QString::fromStdString(s.transcript(w)));
+      // One metadata entry per token event, in document order.
+      int tokens = 0;
+      for (const auto& e : c.events)
+        if (const auto* t = std::get_if<TokenEvent>(&e); t && t->worker == w) ++tokens;
+      QCOMPARE(static_cast<int>(panes[w]->tokens().size()), tokens);
+    }
+    QVERIFY(s.history().size() > 0);
+  }
+
+  void insertedTextIsBoldAndTooltipsShowCandidates() {
+    WorkerPane pane(1, "Bob");
+    QStringList vocab{"<unk>", " the", " a", " cat"};
+    pane.setVocab(&vocab);
+    TokenEvent t1 = tok(1, "Bob: ", 1, true);
+    TokenEvent t2 = tok(1, " cat", 1, false, 3);
+    t2.token = 3;
+    t2.top = {{1, 0.5f}, {2, 0.25f}};
+    pane.appendTokens({&t1, &t2});
+    QCOMPARE(pane.text(), QString("Bob:  cat"));
+    QTextCursor cur(pane.view()->document());
+    cur.setPosition(2);
+    QVERIFY(cur.charFormat().fontWeight() == QFont::Bold);
+    cur.setPosition(7);
+    QVERIFY(cur.charFormat().fontWeight() != QFont::Bold);
+    QCOMPARE(pane.tokenAtPosition(0), 0);
+    QCOMPARE(pane.tokenAtPosition(6), 1);
+    const QString tip = pane.tokenTooltip(1);
+    QVERIFY2(tip.contains("“ the” 50.0%") && tip.contains("“ a” 25.0%") && tip.contains("pass 3"), qPrintable(tip));
+  }
+
+  void collaborationQuestionIsHighlighted() {
+    WorkerPane pane(0, "Alice");
+    TokenEvent a = tok(0, "x.\n", 1), b = tok(0, "Alice [2]: ", 2, true), q = tok(0, "redundant?", 2, true), d = tok(0, " no", 2);
+    pane.appendTokens({&a});
+    pane.markCollabQuestion();
+    pane.appendTokens({&b, &q, &d});
+    QTextCursor cur(pane.view()->document());
+    cur.setPosition(pane.tokens()[2].start + 1);
+    QVERIFY(cur.charFormat().background().color() == QColor(255, 236, 140));
+    cur.setPosition(pane.tokens()[3].start + 2);
+    QVERIFY(cur.charFormat().background().style() == Qt::NoBrush);
+  }
+
+  void autoscrollStopsWhenScrolledUp() {
+    WorkerPane pane(0, "Alice");
+    pane.resize(400, 200);
+    pane.show();
+    std::vector<TokenEvent> lines;
+    for (int i = 0; i < 200; ++i) lines.push_back(tok(0, "line " + std::to_string(i) + "\n", 1));
+    std::vector<const TokenEvent*> ptrs;
+    for (int i = 0; i < 100; ++i) ptrs.push_back(&lines[static_cast<size_t>(i)]);
+    pane.appendTokens(ptrs);
+    QScrollBar* sb = pane.view()->verticalScrollBar();
+    QVERIFY(sb->maximum() > 0);
+    QCOMPARE(sb->value(), sb->maximum());  // followed the text
+    sb->setValue(10);                      // the user scrolls up to read
+    ptrs.clear();
+    for (int i = 100; i < 150; ++i) ptrs.push_back(&lines[static_cast<size_t>(i)]);
+    pane.appendTokens(ptrs);
+    QCOMPARE(sb->value(), 10);
+    sb->setValue(sb->maximum());           // back at the bottom: following resumes
+    ptrs.clear();
+    for (int i = 150; i < 200; ++i) ptrs.push_back(&lines[static_cast<size_t>(i)]);
+    pane.appendTokens(ptrs);
+    QCOMPARE(sb->value(), sb->maximum());
+  }
+
+  void drillRowMapsOntoTokens() {
+    // Alice (0): step 1 = "A1 A2 \n" (3 tokens), then the step-2 prefix "P" (1 token), then sampled "A5".
+    // Bob (1): 2 tokens in step 1. Prompt: 2 tokens. Alice's step 1 merges at pass 2, after the statistics
+    // of pass 2 were taken -> the drill row of pass 2 still sees it in her own block; pass 3 sees it in common.
+    std::vector<EngineEvent> ev;
+    ev.push_back(tok(0, "A1", 1));
+    ev.push_back(tok(1, "B1", 1));
+    ev.push_back(tok(0, "A2", 1, false, 0));
+    ev.push_back(tok(1, "B2", 1, false, 0));
+    ev.push_back(tok(0, "\n", 1, false, 1));
+    ev.push_back(tok(0, "P", 2, true, 1));
+    StepFinishedEvent f;
+    f.worker = 0;
+    f.step = 1;
+    f.pass = 2;
+    ev.push_back(f);
+    StatsEvent s;
+    s.pass = 2;
+    s.workers = 2;
+    s.layers = 1;
+    s.heads = 1;
+    s.block_names = {"common", "hdr_others", "step:0", "marker:0", "step:1", "marker:1", "hdr_own"};
+    s.block_owner = {-1, -1, 0, 0, 1, 1, -1};
+    s.block_lengths = {2, 1, 4, 1, 2, 1, 1};  // before the merge: common = prompt only
+    s.mass.assign(2 * 7, 0.f);
+    s.drill_layer = 0;
+    // Row of Alice: prompt .05 .05 | hdr .0 | A1 .1 A2 .2 \n .3 P .1 | marker 0 | B1 .05 B2 .15 | marker 0 | hdr 0
+    s.drill = {{.05f, .05f, 0.f, .1f, .2f, .3f, .1f, 0.f, .05f, .15f, 0.f, 0.f}, std::vector<float>(12, 0.f)};
+    ev.push_back(s);
+    ev.push_back(tok(0, "A5", 2, false, 2));
+    DrillMap m;
+    m.reset(2);
+    for (const auto& e : ev) m.onEvent(e);
+    QVERIFY(m.hasDrill());
+    auto t = m.tints(0);
+    QCOMPARE(t.size(), size_t{2});
+    QCOMPARE(t[0], (std::vector<float>{.1f, .2f, .3f, .1f, 0.f}));  // A5 came after the statistics
+    QCOMPARE(t[1], (std::vector<float>{.05f, .15f}));
+
+    // Pass 3: the merged step now sits in common after the prompt; Alice's block holds "P A5".
+    StatsEvent s3 = s;
+    s3.pass = 3;
+    s3.block_lengths = {5, 1, 2, 1, 2, 1, 1};
+    s3.drill = {{.01f, .01f, .2f, .3f, .1f, 0.f, .15f, .05f, 0.f, .1f, .08f, 0.f, 0.f}, std::vector<float>(13, 0.f)};
+    m.onEvent(s3);
+    t = m.tints(0);
+    QCOMPARE(t[0], (std::vector<float>{.2f, .3f, .1f, .15f, .05f}));
+    QCOMPARE(t[1], (std::vector<float>{.1f, .08f}));
+
+    // The panes draw a tint on exactly the tokens with weight.
+    WorkerPane alice(0, "Alice");
+    std::vector<const TokenEvent*> toks;
+    for (const auto& e : ev)
+      if (const auto* te = std::get_if<TokenEvent>(&e); te && te->worker == 0) toks.push_back(te);
+    alice.appendTokens(toks);
+    alice.setTokenTints(t[0], .3f);
+    QCOMPARE(alice.tintedTokens(), 5);
+    alice.setTokenTints({0.f, .3f, 0.f, 0.f, 0.f}, .3f);
+    QCOMPARE(alice.tintedTokens(), 1);
+    alice.setTokenTints({}, 0.f);
+    QCOMPARE(alice.tintedTokens(), 0);
+  }
+
+  void drillRowsFromARealRunCoverEveryVisibleToken() {
+    ModelBundle b = open_model_bundle(test::stories_model().toStdString(), test::stories_tokenizer().toStdString());
+    Preset p = load_preset(find_preset("tiny-stories"));
+    p.budget.max_passes = 80;
+    p.statistics.drill_layer = 2;
+    HogwildSession s(b.model, *b.tokenizer, p, "Once upon a time");
+    Collect c;
+    s.set_observer(&c);
+    while (s.step()) {
+    }
+    DrillMap m;
+    m.reset(2);
+    int steps = 0;
+    for (const auto& e : c.events) {
+      m.onEvent(e);
+      steps += std::holds_alternative<StepFinishedEvent>(e) ? 1 : 0;
+    }
+    QVERIFY(steps >= 1);  // the mapping through common is exercised
+    QVERIFY(m.hasDrill());
+    QCOMPARE(m.drillLayer(), 2);
+    // The tints of a query sum to the drill row's mass outside the prompt and the constant blocks: every pane
+    // token is tinted at most once, and every token before the last statistics maps somewhere.
+    const StatsEvent* last = nullptr;
+    for (const auto& e : c.events)
+      if (const auto* st = std::get_if<StatsEvent>(&e)) last = st;
+    QVERIFY(last && !last->drill.empty());
+    for (int q = 0; q < 2; ++q) {
+      const auto t = m.tints(q);
+      double pane_sum = 0;
+      for (const auto& row : t)
+        for (float v : row) pane_sum += v;
+      double row_sum = 0;  // mass on common minus the prompt, and on the step blocks
+      const auto& row = last->drill[static_cast<size_t>(q)];
+      int64_t off = 0;
+      for (size_t bl = 0; bl < last->block_lengths.size(); ++bl) {
+        const int64_t len = last->block_lengths[bl];
+        const std::string& name = last->block_names[bl];
+        const int64_t from = bl == 0 ? static_cast<int64_t>(s.prompt_ids().size()) : 0;
+        if (bl == 0 || name.rfind("step:", 0) == 0)
+          for (int64_t i = from; i < len; ++i) row_sum += row[static_cast<size_t>(off + i)];
+        off += len;
+      }
+      QVERIFY2(std::abs(pane_sum - row_sum) < 1e-4, qPrintable(QString("q%1: panes %2 vs row %3").arg(q).arg(pane_sum).arg(row_sum)));
+      QVERIFY(pane_sum > 0);
+    }
+  }
+};
+
+QTEST_MAIN(TestWorkerPane)
+#include "test_worker_pane.moc"

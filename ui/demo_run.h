@@ -1,0 +1,37 @@
+#pragma once
+// `hogwild-studio --demo`: loads the default model, runs N passes with a preset, waits until the last batch has
+// been painted, grabs the whole window (QWidget::grab, deterministic, no window manager needed) and quits with
+// exit code 0 (1 on an error, 2 on a timeout). Works with QT_QPA_PLATFORM=offscreen and under xvfb-run.
+#include <QObject>
+#include <QString>
+
+#include "engine_batch.h"
+
+namespace hogwild::ui {
+
+class MainWindow;
+
+class DemoRun : public QObject {
+  Q_OBJECT
+ public:
+  struct Options {
+    QString preset;      // name or path; empty: the default for the model
+    int passes = 60;
+    QString screenshot;  // PNG path; empty: keep the window open after the run
+    QString task = "Once upon a time";
+    int timeout_s = 300;
+  };
+  DemoRun(MainWindow& window, Options options, QObject* parent = nullptr);
+  void begin();
+
+ private:
+  void onModelLoaded();
+  void onState(RunState s);
+  void finish(int code, const QString& message);
+
+  MainWindow& w_;
+  Options o_;
+  bool started_ = false, done_ = false;
+};
+
+}  // namespace hogwild::ui

@@ -1,0 +1,103 @@
+#include "engine_controller.h"
+
+#include <QMetaObject>
+
+#include "engine_runner.h"
+
+namespace hogwild::ui {
+
+EngineController::EngineController(QObject* parent) : QObject(parent) {
+  qRegisterMetaType<EngineBatchPtr>();
+  qRegisterMetaType<ModelInfo>();
+  qRegisterMetaType<RunInfo>();
+  qRegisterMetaType<RunState>();
+  runner_ = new EngineRunner;
+  runner_->moveToThread(&thread_);
+  thread_.setObjectName("hogwild-engine");
+  connect(&thread_, &QThread::finished, runner_, &QObject::deleteLater);
+
+  constexpr auto q = Qt::QueuedConnection;
+  connect(runner_, &EngineRunner::modelLoading, this, &EngineController::modelLoading, q);
+  connect(runner_, &EngineRunner::modelLoaded, this, &EngineController::modelLoaded, q);
+  connect(runner_, &EngineRunner::runStarted, this, &EngineController::runStarted, q);
+  connect(runner_, &EngineRunner::eventsReady, this, &EngineController::eventsReady, q);
+  connect(runner_, &EngineRunner::errorOccurred, this, &EngineController::errorOccurred, q);
+  connect(
+      runner_, &EngineRunner::stateChanged, this,
+      [this](RunState s) {
+        state_ = s;
+        Q_EMIT stateChanged(s);
+      },
+      q);
+  thread_.start();
+}
+
+EngineController::~EngineController() {
+  // Closing mid-run: the atomic ends the current pass loop at once; shutdown frees the session and the model on
+  // their own thread; then the loop quits and the runner is deleted there (finished -> deleteLater).
+  runner_->requestStop();
+  post([r = runner_] { r->shutdown(); });
+  thread_.quit();
+  thread_.wait();
+}
+
+template <typename F>
+void EngineController::post(F&& f) {
+  QMetaObject::invokeMethod(runner_, std::forward<F>(f), Qt::QueuedConnection);
+}
+
+void EngineController::loadModel(const QString& modelPath, const QString& tokenizerPath) {
+  runner_->requestStop();  // a model switch stops the run first
+  post([r = runner_, modelPath, tokenizerPath] { r->loadModel(modelPath, tokenizerPath); });
+}
+
+void EngineController::loadDefaultModel() {
+  runner_->requestStop();
+  post([r = runner_] { r->loadDefaultModel(); });
+}
+
+void EngineController::setPreset(const Preset& preset) {
+  runner_->requestStop();
+  post([r = runner_, preset] { r->setPreset(preset); });
+}
+
+void EngineController::setTask(const QString& task) {
+  post([r = runner_, task] { r->setTask(task); });
+}
+
+void EngineController::setThreads(int threads) {
+  post([r = runner_, threads] { r->setThreads(threads); });
+}
+
+void EngineController::setDrillLayer(int layer) {
+  post([r = runner_, layer] { r->setDrillLayer(layer); });
+}
+
+void EngineController::setDelayMs(int ms) { runner_->setDelayMs(ms); }
+int EngineController::delayMs() const { return runner_->delayMs(); }
+
+void EngineController::start() {
+  post([r = runner_] { r->start(); });
+}
+
+void EngineController::pause() {
+  runner_->requestPause();
+  post([r = runner_] { r->pause(); });
+}
+
+void EngineController::step() {
+  runner_->requestPause();
+  post([r = runner_] { r->step(); });
+}
+
+void EngineController::stop() {
+  runner_->requestStop();
+  post([r = runner_] { r->stop(); });
+}
+
+void EngineController::reset() {
+  runner_->requestStop();
+  post([r = runner_] { r->reset(); });
+}
+
+}  // namespace hogwild::ui

@@ -1,0 +1,57 @@
+#pragma once
+// EngineController: the GUI-thread handle of the engine. Owns the QThread and the EngineRunner living on it.
+// Every call is forwarded with an explicit queued invocation, and every runner signal comes back through an
+// explicit queued connection, so the controller's signals are always emitted on the GUI thread (widgets and
+// QSignalSpy can use them directly). Pause and stop also set the runner's atomics at once, so they never wait
+// for a pass to finish. The destructor stops the run, quits the thread and waits for it (closing mid-run).
+#include <QObject>
+#include <QThread>
+
+#include "engine_batch.h"
+#include "hogwild/preset.h"
+
+namespace hogwild::ui {
+
+class EngineRunner;
+
+class EngineController : public QObject {
+  Q_OBJECT
+ public:
+  explicit EngineController(QObject* parent = nullptr);
+  ~EngineController() override;
+
+  void loadModel(const QString& modelPath, const QString& tokenizerPath = {});
+  void loadDefaultModel();
+  void setPreset(const Preset& preset);
+  void setTask(const QString& task);
+  void setThreads(int threads);
+  void setDrillLayer(int layer);
+  void setDelayMs(int ms);
+  int delayMs() const;
+  void start();
+  void pause();
+  void step();
+  void stop();
+  void reset();
+
+  RunState state() const { return state_; }
+  bool busy() const { return state_ == RunState::Running || state_ == RunState::Loading; }
+
+ Q_SIGNALS:
+  void modelLoading(const QString& status);
+  void modelLoaded(const hogwild::ui::ModelInfo& info);
+  void runStarted(const hogwild::ui::RunInfo& info);
+  void eventsReady(const hogwild::ui::EngineBatchPtr& batch);
+  void stateChanged(hogwild::ui::RunState state);
+  void errorOccurred(const QString& message);
+
+ private:
+  template <typename F>
+  void post(F&& f);
+
+  QThread thread_;
+  EngineRunner* runner_ = nullptr;  // lives on thread_, deleted there when the thread finishes
+  RunState state_ = RunState::NoModel;
+};
+
+}  // namespace hogwild::ui

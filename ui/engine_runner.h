@@ -1,0 +1,92 @@
+#pragma once
+// EngineRunner: the one thread bridge (docs/architecture.md). A QObject that lives on its own QThread and owns
+// the model bundle and the HogwildSession. The GUI never calls it directly: EngineController invokes its slots
+// with queued calls and receives its signals through queued connections.
+//
+// Passes are driven by a single-shot timer (interval = the speed delay), one pass per timer shot, so that the
+// thread's event loop runs between passes: queued pause/stop/step calls are handled without the GUI ever
+// waiting on a pass. Stop and pause are also atomics that the GUI sets at once and the runner checks before
+// each pass, so they take effect at the next pass boundary even while a long pass is computing.
+#include <atomic>
+#include <memory>
+
+#include <QElapsedTimer>
+#include <QObject>
+#include <QTimer>
+
+#include "batching_observer.h"
+#include "engine_batch.h"
+#include "generation/model_bundle.h"
+#include "hogwild/preset.h"
+#include "hogwild/session.h"
+
+namespace hogwild::ui {
+
+class EngineRunner : public QObject {
+  Q_OBJECT
+ public:
+  explicit EngineRunner(QObject* parent = nullptr);
+  ~EngineRunner() override;
+
+  // Thread-safe; called on the GUI thread. They only set atomics: the runner acts at the next pass boundary.
+  void requestStop() { stop_requested_.store(true); }
+  void requestPause() { pause_requested_.store(true); }
+  void setDelayMs(int ms) { delay_ms_.store(ms < 0 ? 0 : ms); }
+  int delayMs() const { return delay_ms_.load(); }
+
+  static constexpr int kFlushIntervalMs = 16;  // at most ~60 batches per second
+
+ public Q_SLOTS:
+  // All slots run on the runner's thread.
+  void loadModel(const QString& modelPath, const QString& tokenizerPath);
+  void loadDefaultModel();
+  void setPreset(const hogwild::Preset& preset);
+  void setTask(const QString& task);
+  void setThreads(int threads);
+  void setDrillLayer(int layer);
+  void start();   // new run (or resume when paused)
+  void pause();
+  void step();    // exactly one pass, then paused
+  void stop();    // ends the run (reason "stopped")
+  void reset();   // drops the session: the next start begins a fresh run
+  void shutdown();  // stops and frees everything (before the thread quits)
+
+ Q_SIGNALS:
+  void modelLoading(const QString& status);
+  void modelLoaded(const hogwild::ui::ModelInfo& info);
+  void runStarted(const hogwild::ui::RunInfo& info);
+  void eventsReady(const hogwild::ui::EngineBatchPtr& batch);
+  void stateChanged(hogwild::ui::RunState state);
+  void errorOccurred(const QString& message);
+
+ private:
+  void pump();                    // one timer shot: one pass when running
+  bool ensureSession();           // creates and prefills a session when none is active; false on error
+  bool runPass();                 // one pass; false when the run ended or failed
+  void schedulePass();
+  void flushIfDue();
+  void flushNow();
+  void setState(RunState s);
+  void endRun(const QString& error);  // drops the session after an error, runner stays usable
+  void stopRunFirst();            // model/preset changes stop a running session first
+  RunProgress progress() const;
+
+  std::atomic<bool> stop_requested_{false};
+  std::atomic<bool> pause_requested_{false};
+  std::atomic<int> delay_ms_{0};
+
+  std::unique_ptr<ModelBundle> bundle_;
+  std::unique_ptr<HogwildSession> session_;
+  Preset preset_;
+  bool preset_set_ = false;
+  QString task_;
+  int threads_ = 0;
+  int drill_layer_ = -1;
+  BatchingObserver observer_;
+  QTimer* pass_timer_ = nullptr;
+  QTimer* flush_timer_ = nullptr;
+  QElapsedTimer since_flush_;
+  RunState state_ = RunState::NoModel;
+};
+
+}  // namespace hogwild::ui

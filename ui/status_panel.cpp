@@ -1,0 +1,73 @@
+#include "status_panel.h"
+
+#include <QLabel>
+#include <QProgressBar>
+#include <QStatusBar>
+
+#include "attention_matrices.h"
+
+namespace hogwild::ui {
+
+StatusPanel::StatusPanel(QStatusBar* bar, QObject* parent) : QObject(parent), bar_(bar) {
+  auto label = [bar](const QString& tip) {
+    auto* l = new QLabel(bar);
+    l->setToolTip(tip);
+    l->setContentsMargins(6, 0, 6, 0);
+    return l;
+  };
+  loading_ = new QProgressBar(bar);
+  loading_->setRange(0, 0);  // busy indicator: loading reports steps, not fractions
+  loading_->setMaximumWidth(160);
+  loading_->hide();
+  backend_ = label(tr("Where the forward passes run"));
+  state_ = label(tr("Run state"));
+  speed_ = label(tr("Tokens per second of all workers together (engine time, delays excluded)"));
+  passes_ = label(tr("Forward passes (one token per worker each)"));
+  cache_ = label(tr("Tokens per cache block, and the longest worker view against the model's context"));
+  bar->addPermanentWidget(loading_);
+  bar->addPermanentWidget(state_);
+  bar->addPermanentWidget(passes_);
+  bar->addPermanentWidget(speed_);
+  bar->addPermanentWidget(cache_);
+  bar->addPermanentWidget(backend_);
+  setState(RunState::NoModel);
+}
+
+void StatusPanel::setBackend(const QString& text) {
+  // The probe's reason can be a long sentence: the label shows its start, the tooltip all of it.
+  backend_->setText(text.size() > 70 ? text.left(67) + "…" : text);
+  backend_->setToolTip(text);
+}
+
+void StatusPanel::setState(RunState s) {
+  static const char* names[] = {"no model", "loading", "ready", "running", "paused", "finished"};
+  state_->setText(QString("<b>%1</b>").arg(tr(names[static_cast<int>(s)])));
+}
+
+void StatusPanel::setLoading(const QString& status) {
+  loading_->setVisible(!status.isEmpty());
+  if (!status.isEmpty()) bar_->showMessage(status);
+  else bar_->clearMessage();
+}
+
+void StatusPanel::setProgress(const RunProgress& p, const QStringList& names) {
+  passes_->setText(tr("%1 passes").arg(p.passes));
+  speed_->setText(tr("%1 tok/s").arg(p.seconds > 0 ? static_cast<double>(p.tokens) / p.seconds : 0.0, 0, 'f', 1));
+  QStringList blocks;
+  for (int b = 0; b < p.block_names.size() && b < static_cast<int>(p.block_lengths.size()); ++b) {
+    const qint64 len = p.block_lengths[static_cast<size_t>(b)];
+    if (len > 0) blocks << QString("%1 %2").arg(block_label(p.block_names[b].toStdString(), names)).arg(len);
+  }
+  qint64 longest = 0;
+  for (qint64 v : p.view_lengths) longest = std::max(longest, v);
+  cache_->setText(tr("cache: view %1 / %2").arg(longest).arg(p.context));
+  cache_->setToolTip(tr("Tokens per cache block:\n%1").arg(blocks.join("\n")));
+}
+
+void StatusPanel::showMessage(const QString& text, int ms) { bar_->showMessage(text, ms); }
+
+QString StatusPanel::summary() const {
+  return QStringList{state_->text(), passes_->text(), speed_->text(), cache_->text(), backend_->text()}.join(" | ");
+}
+
+}  // namespace hogwild::ui

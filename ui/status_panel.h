@@ -1,0 +1,33 @@
+#pragma once
+// The status bar's permanent widgets: backend, run state, aggregate tokens/s, passes, cache usage per block
+// against the model's context, and a progress bar while a model loads. The numbers stay after a run ends.
+#include <QObject>
+#include <QString>
+
+#include "engine_batch.h"
+
+class QLabel;
+class QProgressBar;
+class QStatusBar;
+
+namespace hogwild::ui {
+
+class StatusPanel : public QObject {
+  Q_OBJECT
+ public:
+  StatusPanel(QStatusBar* bar, QObject* parent = nullptr);
+
+  void setBackend(const QString& text);
+  void setState(RunState s);
+  void setLoading(const QString& status);  // empty: loading finished
+  void setProgress(const RunProgress& p, const QStringList& worker_names);
+  void showMessage(const QString& text, int ms = 6000);
+  QString summary() const;  // all labels joined, for tests and the exports
+
+ private:
+  QStatusBar* bar_;
+  QLabel *backend_, *state_, *speed_, *passes_, *cache_;
+  QProgressBar* loading_;
+};
+
+}  // namespace hogwild::ui

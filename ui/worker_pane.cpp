@@ -1,0 +1,176 @@
+#include "worker_pane.h"
+
+#include <algorithm>
+
+#include <QEvent>
+#include <QHelpEvent>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPlainTextEdit>
+#include <QScrollBar>
+#include <QTextBlock>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include "worker_palette.h"
+
+namespace hogwild::ui {
+
+WorkerPane::WorkerPane(int worker, const QString& name, QWidget* parent) : QFrame(parent), worker_(worker), name_(name) {
+  setFrameShape(QFrame::StyledPanel);
+  auto* lay = new QVBoxLayout(this);
+  lay->setContentsMargins(0, 0, 0, 0);
+  lay->setSpacing(0);
+  const QColor c = worker_color(worker);
+  header_ = new QLabel(QString("  %1").arg(name), this);
+  header_->setStyleSheet(QString("background:%1; color:white; font-weight:bold; padding:4px;").arg(c.name()));
+  QFont hf = header_->font();
+  hf.setPointSizeF(hf.pointSizeF() * 1.15);
+  header_->setFont(hf);
+  view_ = new QPlainTextEdit(this);
+  view_->setReadOnly(true);
+  view_->setFrameShape(QFrame::NoFrame);
+  view_->setLineWrapMode(QPlainTextEdit::WidgetWidth);
+  view_->viewport()->setMouseTracking(true);
+  view_->viewport()->installEventFilter(this);
+  view_->setUndoRedoEnabled(false);
+  QFont tf = view_->font();
+  tf.setPointSizeF(tf.pointSizeF() * 1.15);  // readable from the back of a classroom
+  view_->setFont(tf);
+  footer_ = new QLabel(this);
+  footer_->setStyleSheet(QString("color:%1; padding:2px 6px;").arg(c.darker(120).name()));
+  lay->addWidget(header_);
+  lay->addWidget(view_, 1);
+  lay->addWidget(footer_);
+  setStats(0, 0);
+}
+
+QString WorkerPane::text() const { return view_->toPlainText(); }
+
+bool WorkerPane::atBottom() const {
+  const QScrollBar* sb = view_->verticalScrollBar();
+  return sb->value() >= sb->maximum() - 2;
+}
+
+void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
+  if (tokens.empty()) return;
+  const bool follow = atBottom();
+  QTextCursor cur(view_->document());
+  cur.movePosition(QTextCursor::End);
+  QTextCharFormat plain, inserted, question;
+  inserted.setFontWeight(QFont::Bold);
+  inserted.setForeground(worker_color(worker_));
+  question = inserted;
+  question.setBackground(QColor(255, 236, 140));
+  for (const TokenEvent* t : tokens) {
+    if (!t->inserted) collab_pending_ = false;  // the question run ends at the first sampled token
+    if (t->step != current_step_) {
+      current_step_ = t->step;
+      step_start_ = cur.position();
+    }
+    PaneToken pt;
+    pt.start = cur.position();
+    pt.step = t->step;
+    pt.inserted = t->inserted;
+    pt.pass = t->pass;
+    pt.id = t->token;
+    pt.top = t->top;
+    if (!t->text.empty()) cur.insertText(QString::fromStdString(t->text), t->inserted ? (collab_pending_ ? question : inserted) : plain);
+    pt.end = cur.position();
+    tokens_.push_back(std::move(pt));
+  }
+  updateSelections();
+  if (follow) view_->verticalScrollBar()->setValue(view_->verticalScrollBar()->maximum());
+}
+
+void WorkerPane::setStats(qint64 sampled, double tps) {
+  footer_->setText(QString("%1 tokens · %2 tok/s%3").arg(sampled).arg(tps, 0, 'f', 1).arg(finished_ ? tr(" · finished") : QString()));
+}
+
+void WorkerPane::setFinished(bool finished) {
+  finished_ = finished;
+  updateSelections();
+}
+
+void WorkerPane::setTokenTints(const std::vector<float>& weights, float max_weight) {
+  tints_ = weights;
+  tint_max_ = max_weight;
+  updateSelections();
+}
+
+void WorkerPane::updateSelections() {
+  // Extra selections draw over the document without changing it: the current step's tint, then drill tints.
+  QList<QTextEdit::ExtraSelection> sel;
+  QTextDocument* doc = view_->document();
+  const int end = doc->characterCount() - 1;
+  if (!finished_ && step_start_ < end) {
+    QTextEdit::ExtraSelection s;
+    s.cursor = QTextCursor(doc);
+    s.cursor.setPosition(step_start_);
+    s.cursor.setPosition(end, QTextCursor::KeepAnchor);
+    s.format.setBackground(worker_tint(worker_));
+    sel << s;
+  }
+  tinted_ = 0;
+  if (tint_max_ > 0) {
+    for (size_t i = 0; i < tints_.size() && i < tokens_.size(); ++i) {
+      const float w = tints_[i] / tint_max_;
+      if (w < 0.02f || tokens_[i].end <= tokens_[i].start) continue;
+      QTextEdit::ExtraSelection s;
+      s.cursor = QTextCursor(doc);
+      s.cursor.setPosition(tokens_[i].start);
+      s.cursor.setPosition(tokens_[i].end, QTextCursor::KeepAnchor);
+      s.format.setBackground(QColor(255, 120, 0, static_cast<int>(40 + 215 * std::min(1.f, w))));
+      sel << s;
+      ++tinted_;
+    }
+  }
+  view_->setExtraSelections(sel);
+}
+
+int WorkerPane::tokenAtPosition(int pos) const {
+  // Tokens are sorted by start; find the last one starting at or before pos that covers it.
+  auto it = std::upper_bound(tokens_.begin(), tokens_.end(), pos, [](int p, const PaneToken& t) { return p < t.start; });
+  while (it != tokens_.begin()) {
+    --it;
+    if (it->end > it->start) return pos < it->end ? static_cast<int>(it - tokens_.begin()) : -1;
+  }
+  return -1;
+}
+
+QString WorkerPane::tokenTooltip(int index) const {
+  if (index < 0 || index >= static_cast<int>(tokens_.size())) return {};
+  const PaneToken& t = tokens_[static_cast<size_t>(index)];
+  auto piece = [&](int32_t id) {
+    const QString s = vocab_ && id >= 0 && id < vocab_->size() ? (*vocab_)[id] : QString("#%1").arg(id);
+    return QString("“%1”").arg(s.toHtmlEscaped().replace("\n", "⏎"));
+  };
+  QString tip = QString("<b>%1</b> token %2 (id %3) · step %4 · pass %5")
+                    .arg(name_.toHtmlEscaped()).arg(index).arg(t.id).arg(t.step).arg(t.pass);
+  if (t.inserted) tip += tr("<br><i>inserted by the scheduler</i>");
+  if (!t.top.empty()) {
+    tip += tr("<br>Next-token candidates:");
+    for (const auto& [id, p] : t.top) tip += QString("<br>&nbsp;&nbsp;%1 %2%").arg(piece(id)).arg(static_cast<double>(p) * 100.0, 0, 'f', 1);
+  }
+  return tip;
+}
+
+bool WorkerPane::eventFilter(QObject* obj, QEvent* ev) {
+  if (obj == view_->viewport()) {
+    if (ev->type() == QEvent::MouseMove) {
+      auto* me = static_cast<QMouseEvent*>(ev);
+      const QPoint p = me->position().toPoint();
+      const int i = tokenAtPosition(view_->cursorForPosition(p).position());
+      // cursorForPosition snaps to the nearest character: only show it when the pointer is over text.
+      if (i >= 0) QToolTip::showText(me->globalPosition().toPoint(), tokenTooltip(i), view_->viewport());
+      else QToolTip::hideText();
+    } else if (ev->type() == QEvent::MouseButtonRelease && !view_->textCursor().hasSelection()) {
+      auto* me = static_cast<QMouseEvent*>(ev);
+      const int i = tokenAtPosition(view_->cursorForPosition(me->position().toPoint()).position());
+      if (i >= 0) Q_EMIT tokenClicked(worker_, i);
+    }
+  }
+  return QFrame::eventFilter(obj, ev);
+}
+
+}  // namespace hogwild::ui

@@ -1,0 +1,87 @@
+#pragma once
+// One worker's live text: a coloured name header, a read-only text view that grows by appending (never by
+// resetting the whole text), and a footer with the worker's token count and speed.
+//
+// Rendering: sampled text is plain; text the scheduler inserted (step prefixes such as "**Alice [2]:** ",
+// openers) is bold in the worker's colour; the collaboration question is bold on a yellow background; the
+// worker's current, unfinished step has a light tint of its colour. Autoscroll follows the text only while the
+// view is at the bottom, so a user who scrolls up to read is not yanked back down.
+//
+// Every token keeps its metadata (document range, step, pass, id, top-k candidates): hovering a token shows
+// the candidates the sampler chose from, clicking one emits tokenClicked (the drill-down).
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include <QFrame>
+#include <QStringList>
+
+#include "hogwild/events.h"
+
+class QLabel;
+class QPlainTextEdit;
+
+namespace hogwild::ui {
+
+struct PaneToken {
+  int start = 0, end = 0;  // document positions [start, end)
+  int step = 0;
+  bool inserted = false;
+  qint64 pass = 0;
+  int32_t id = 0;
+  std::vector<std::pair<int32_t, float>> top;
+};
+
+class WorkerPane : public QFrame {
+  Q_OBJECT
+ public:
+  WorkerPane(int worker, const QString& name, QWidget* parent = nullptr);
+
+  int worker() const { return worker_; }
+  QString name() const { return name_; }
+  // Appends the worker's tokens of one batch (in order) with one scroll/selection update at the end.
+  void appendTokens(const std::vector<const TokenEvent*>& tokens);
+  // The next run of inserted tokens is the collaboration question's step start: highlight it.
+  void markCollabQuestion() { collab_pending_ = true; }
+  void setStats(qint64 sampled, double tokens_per_second);
+  void setFinished(bool finished);
+  // Decoded text per token id, for the top-k tooltip (null: ids are shown).
+  void setVocab(const QStringList* vocab) { vocab_ = vocab; }
+  // Drill-down tint: weights[i] for token i (0 = none), scaled by max_weight. Empty clears.
+  void setTokenTints(const std::vector<float>& weights, float max_weight);
+
+  const std::vector<PaneToken>& tokens() const { return tokens_; }
+  QString text() const;
+  int tokenAtPosition(int doc_pos) const;
+  QString tokenTooltip(int index) const;
+  QPlainTextEdit* view() const { return view_; }
+  // Tokens currently drawn with a drill tint (for tests and the legend).
+  int tintedTokens() const { return tinted_; }
+
+ Q_SIGNALS:
+  void tokenClicked(int worker, int token);
+
+ protected:
+  bool eventFilter(QObject* obj, QEvent* ev) override;
+
+ private:
+  void updateSelections();
+  bool atBottom() const;
+
+  int worker_;
+  QString name_;
+  QLabel* header_ = nullptr;
+  QLabel* footer_ = nullptr;
+  QPlainTextEdit* view_ = nullptr;
+  std::vector<PaneToken> tokens_;
+  int current_step_ = 0;
+  int step_start_ = 0;  // document position where the current step begins
+  bool collab_pending_ = false;
+  bool finished_ = false;
+  const QStringList* vocab_ = nullptr;
+  std::vector<float> tints_;
+  float tint_max_ = 0;
+  int tinted_ = 0;
+};
+
+}  // namespace hogwild::ui

@@ -9,12 +9,17 @@
 namespace hogwild {
 
 // Weight element types the engine computes with. Q8_0: blocks of 32 int8 with one f16 scale (34 bytes).
-enum class DType : uint8_t { F32, F16, BF16, Q8_0 };
+// Q4_0/Q4_1 (32-element blocks) and the K-quants Q4_K/Q5_K/Q6_K (256-element super-blocks) are ggml's layouts;
+// the CPU matmul dequantizes their rows on the fly (dequantize_row).
+enum class DType : uint8_t { F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K };
 
 const char* dtype_name(DType t);
-// Bytes needed for one row of `n` elements (n must be a multiple of the block size for Q8_0).
+// Bytes needed for one row of `n` elements (n must be a multiple of the block size for quantized types).
 size_t dtype_row_bytes(DType t, int64_t n);
 inline constexpr int kQ8BlockSize = 32;
+inline constexpr int kQKBlockSize = 256;  // K-quant super-block
+// Elements per block: 1 for F32/F16/BF16, 32 for Q8_0/Q4_0/Q4_1, 256 for the K-quants.
+int64_t dtype_block_size(DType t);
 
 // A read-only view of a tensor. dims follow GGUF order: dims[0] is the fastest (row length);
 // a matrix [in, out] therefore has `out` rows of `in` elements (row-major [out][in]).

@@ -14,12 +14,19 @@ namespace {
 // baseline (SSE2) one, so one binary runs everywhere and uses wide vectors where they exist.
 typedef float v8f __attribute__((vector_size(32)));
 
+#if defined(__clang__)
+// clang rejects passing a 32-byte vector by value in the non-AVX ("default") clone (it changes the ABI), so
+// there the two helpers are macros with the same arithmetic (GNU statement expression; clang builds the fuzz targets).
+#define load8(p) ({ v8f v_; std::memcpy(&v_, (p), sizeof v_); v_; })
+#define hsum(v) ((((v)[0] + (v)[1]) + ((v)[2] + (v)[3])) + (((v)[4] + (v)[5]) + ((v)[6] + (v)[7])))
+#else
 inline v8f load8(const float* p) {
   v8f v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 inline float hsum(v8f v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
+#endif
 
 // y[i*ldy + j] for i < n = dot(w_row, x_i), for up to n inputs. Weight row read once for all inputs.
 __attribute__((target_clones("arch=x86-64-v3", "default")))

@@ -14,6 +14,10 @@ class Rope {
   Rope() = default;
   // head_dim: per-head size; rope_dim: rotated dims (<= head_dim, even); theta: base.
   Rope(int head_dim, int rope_dim, double theta, RopeStyle style);
+  // With frequency scaling: theta_d / freq_factors[d] (rope_dim/2 entries, each > 0; empty = none). Still a pure
+  // rotation: only the angles change.
+  Rope(int head_dim, int rope_dim, double theta, RopeStyle style, const std::vector<float>& freq_factors);
+  // Uses c.rope_freq_factors.
   static Rope for_model(const ModelConfig& c);
 
   int head_dim() const { return head_dim_; }
@@ -35,5 +39,16 @@ class Rope {
   RopeStyle style_ = RopeStyle::Interleaved;
   std::vector<double> inv_freq_;
 };
+
+// Per-pair divisors of theta_d for Llama 3 frequency scaling (HF rope_type "llama3", what llama.cpp stores as
+// rope_freqs.weight): 1 for short wavelengths, `factor` for long ones, a smooth blend between.
+std::vector<float> llama3_rope_freq_factors(int rope_dim, double theta, double factor, double low_freq_factor,
+                                            double high_freq_factor, double original_context);
+// Linear ("position interpolation") scaling: every divisor equals factor.
+std::vector<float> linear_rope_freq_factors(int rope_dim, double factor);
+// YaRN's frequency blend (HF _compute_yarn_parameters, beta_fast 32, beta_slow 1) as divisors; attn_factor
+// receives its attention factor (0.1 ln(factor) + 1 unless given).
+std::vector<float> yarn_rope_freq_factors(int rope_dim, double theta, double factor, double original_context,
+                                          double beta_fast, double beta_slow, float* attn_factor);
 
 }  // namespace hogwild

@@ -9,7 +9,18 @@
 namespace hogwild::cpu {
 
 namespace {
+// y[s][i] += b[i] for every slot (attention biases).
+void add_bias(float* y, const std::vector<float>& b, int64_t slots) {
+  if (b.empty()) return;
+  const auto n = static_cast<int64_t>(b.size());
+  for (int64_t s = 0; s < slots; ++s) {
+    float* ys = y + s * n;
+    for (int64_t i = 0; i < n; ++i) ys[i] += b[static_cast<size_t>(i)];
+  }
+}
+
 std::vector<float> to_f32(const TensorView& t) {
+  if (t.empty()) return {};
   std::vector<float> v(static_cast<size_t>(t.numel()));
   dequantize_row(t.type, t.data, v.data(), t.numel());
   return v;
@@ -21,6 +32,11 @@ Transformer::Transformer(const Model& model, int threads) : model_(model), pool_
   for (const auto& l : w.layers) {
     attn_norm_.push_back(to_f32(l.attn_norm));
     ffn_norm_.push_back(to_f32(l.ffn_norm));
+    bq_.push_back(to_f32(l.bq));
+    bk_.push_back(to_f32(l.bk));
+    bv_.push_back(to_f32(l.bv));
+    q_norm_.push_back(to_f32(l.q_norm));
+    k_norm_.push_back(to_f32(l.k_norm));
   }
   out_norm_ = to_f32(w.output_norm);
 }
@@ -68,6 +84,13 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
     matmul(lw.wq, xb_.data(), slots, q_.data(), pool_);
     matmul(lw.wk, xb_.data(), slots, k_.data(), pool_);
     matmul(lw.wv, xb_.data(), slots, v_.data(), pool_);
+    // Biases and per-head q/k norms act on the UNROTATED q and k: the cache applies RoPE afterwards.
+    const auto li = static_cast<size_t>(l);
+    add_bias(q_.data(), bq_[li], slots);
+    add_bias(k_.data(), bk_[li], slots);
+    add_bias(v_.data(), bv_[li], slots);
+    if (!q_norm_[li].empty()) rmsnorm(q_.data(), q_.data(), q_norm_[li].data(), slots * c.n_heads, c.head_dim, c.rms_eps);
+    if (!k_norm_[li].empty()) rmsnorm(k_.data(), k_.data(), k_norm_[li].data(), slots * c.n_kv_heads, c.head_dim, c.rms_eps);
     cache.attend(l, q_.data(), k_.data(), v_.data(), att_.data());
     matmul(lw.wo, att_.data(), slots, xb_.data(), pool_);
     for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];

@@ -1,5 +1,6 @@
 #pragma once
-// CPU forward pass of a Llama-architecture transformer over a batch of `rows` × `len` tokens.
+// CPU forward pass of a Llama-architecture transformer (llama, qwen2: + q/k/v biases, qwen3: + per-head q/k
+// RMSNorm) over a batch of `rows` × `len` tokens.
 // Positions and the KV cache live behind the AttentionCache seam (cpu/attention_cache.h): the same
 // forward serves plain decoding (SequenceCache) and Hogwild's shared block cache (HogwildAttention).
 #include <memory>
@@ -29,8 +30,10 @@ class Transformer {
 
   const Model& model_;
   ThreadPool pool_;
-  // Norm weights converted to fp32 once (they may be stored as f16/bf16).
+  // Norm weights converted to fp32 once (they may be stored as f16/bf16); likewise the optional attention
+  // biases (qwen2) and per-head q/k norms (qwen3), empty when the model has none.
   std::vector<std::vector<float>> attn_norm_, ffn_norm_;
+  std::vector<std::vector<float>> bq_, bk_, bv_, q_norm_, k_norm_;
   std::vector<float> out_norm_;
   // Activations, [slots][...], reused across passes.
   std::vector<float> x_, xb_, q_, k_, v_, att_, hb_, hb2_;

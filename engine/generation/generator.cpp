@@ -1,5 +1,6 @@
 #include "generation/generator.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "common/error.h"
@@ -62,7 +63,9 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
   res.stop_reason = "length";
   for (int i = 0; i < options.max_new_tokens; ++i) {
     const int32_t next = sampler.sample(logits, history);
-    if ((options.stop_on_eos && next == tokenizer_.eos_id()) || (options.stop_on_bos && next == tokenizer_.bos_id())) {
+    const auto stops = tokenizer_.stop_ids();
+    const bool is_stop = std::find(stops.begin(), stops.end(), next) != stops.end();
+    if ((options.stop_on_eos && is_stop) || (options.stop_on_bos && next == tokenizer_.bos_id())) {
       res.stop_reason = "eos";
       break;
     }

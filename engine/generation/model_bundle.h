@@ -3,6 +3,7 @@
 #include <memory>
 #include <string>
 
+#include "model/hf_chat_template.h"
 #include "model/model.h"
 #include "tokenizer/tokenizer.h"
 
@@ -12,6 +13,10 @@ struct ModelBundle {
   Model model;
   std::unique_ptr<Tokenizer> tokenizer;
   std::string tokenizer_path;  // "" when the vocabulary came from the model file
+  // The model's chat format, from its embedded/HF chat template (None when it has none).
+  ChatTemplateInfo chat;
+  // Token ids that end generation (tokenizer->stop_ids(): EOS, <|im_end|>, <|eot_id|>, ...).
+  std::vector<int32_t> stop_ids;
 };
 
 // Loads the model, then its tokenizer: `tokenizer_path` when given; else the vocabulary embedded in the model

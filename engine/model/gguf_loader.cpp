@@ -1,6 +1,6 @@
 // GGUF models: hyper-parameters from "<arch>.*" metadata, weights as views into the map, the embedded
-// vocabulary. Each architecture is a row in kArchitectures; adding qwen2/qwen3 means a row with its RoPE style
-// plus the tensors it adds (attention biases, q/k norms) in load_gguf_model().
+// vocabulary. Each architecture is a row in kArchitectures: its RoPE style and the tensors it adds (attention
+// biases for qwen2, per-head q/k norms for qwen3), loaded in load_gguf_model().
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "cpu/rope.h"
 #include "model/gguf_vocab.h"
 #include "model/model_loaders.h"
 
@@ -19,11 +20,16 @@ namespace {
 struct Architecture {
   const char* name;      // general.architecture, also the metadata key prefix ("llama." ...)
   RopeStyle rope_style;  // llama.cpp's rope type for this architecture
+  bool qkv_bias;         // blk.N.attn_{q,k,v}.bias
+  bool qk_norm;          // blk.N.attn_{q,k}_norm.weight, RMSNorm per head before RoPE
 };
 
 // llama: llama.cpp's LLAMA_ROPE_TYPE_NORM, adjacent pairs (its HF converter permutes Q/K so that this holds).
+// qwen2 (Qwen2, Qwen2.5, QwQ, DeepSeek-R1-Distill-Qwen) and qwen3: LLAMA_ROPE_TYPE_NEOX, Q/K as in HF.
 constexpr Architecture kArchitectures[] = {
-    {"llama", RopeStyle::Interleaved},
+    {"llama", RopeStyle::Interleaved, false, false},
+    {"qwen2", RopeStyle::NeoX, true, false},
+    {"qwen3", RopeStyle::NeoX, false, true},
 };
 
 // Sanity limits for hyper-parameters (far beyond any real model; they keep size arithmetic in 64 bits).
@@ -103,6 +109,43 @@ TensorView weight(const GgufFile& f, const std::string& name, const std::vector<
   return v;
 }
 
+// RoPE frequency scaling (hogwild-method.md §5.1): rope_freqs.weight (Llama 3.1+: llama.cpp stores the Llama-3
+// factors as a tensor), or <arch>.rope.scaling.type linear / yarn. "dynamic" scalings are rejected elsewhere by
+// never being recognised. All become per-pair divisors of theta (ModelConfig::rope_freq_factors).
+void read_rope_scaling(const GgufFile& f, const Hparams& hp, const std::string& prefix, ModelConfig& c) {
+  const std::string& path = f.path();
+  const int pairs = c.rope_dim / 2;
+  if (const GgufTensorInfo* info = f.find_tensor("rope_freqs.weight")) {
+    if (info->dims != std::vector<int64_t>{pairs} || info->ggml_type != ggml_type::F32)
+      throw ModelError(path + ": tensor 'rope_freqs.weight' must be F32 with dims [" + std::to_string(pairs) + "]");
+    const auto* p = static_cast<const float*>(static_cast<const void*>(f.tensor_data(*info)));
+    c.rope_freq_factors.assign(p, p + pairs);
+    for (float v : c.rope_freq_factors) {
+      if (!(v > 0.f) || !std::isfinite(v)) throw ModelError(path + ": rope_freqs.weight holds a factor that is not positive");
+    }
+    c.rope_scaling = "llama3";
+  }
+  const auto type = f.get_string(prefix + "rope.scaling.type");
+  if (!type || *type == "none" || *type == "") return;
+  const double factor = hp.float_or("rope.scaling.factor", 1.0, 1e-3, 1e6);
+  if (*type == "linear") {
+    if (c.rope_freq_factors.empty() && factor != 1.0) c.rope_freq_factors = linear_rope_freq_factors(c.rope_dim, factor);
+    c.rope_scaling = "linear";
+  } else if (*type == "yarn") {
+    const double orig = hp.float_or("rope.scaling.original_context_length", c.context_length, 1, 1e9);
+    c.rope_freq_factors = yarn_rope_freq_factors(c.rope_dim, c.rope_theta, factor, orig, 32.0, 1.0, &c.rope_attn_factor);
+    c.rope_scaling = "yarn";
+    logger("model")->warn("{}: YaRN attention factor {} is not applied to the softmax scale yet", path, c.rope_attn_factor);
+  } else {
+    throw ModelError(path + ": RoPE scaling '" + *type + "' is not supported (only linear, yarn, llama3 factors)");
+  }
+}
+
+// An optional tensor: empty view when absent, else checked like weight().
+TensorView optional_weight(const GgufFile& f, const std::string& name, const std::vector<int64_t>& expected) {
+  return f.find_tensor(name) == nullptr ? TensorView{} : weight(f, name, expected);
+}
+
 }  // namespace
 
 Model load_gguf_model(const GgufFile& f) {
@@ -154,12 +197,7 @@ Model load_gguf_model(const GgufFile& f) {
   if (c.rope_dim % 2 != 0) throw ModelError(path + ": rope.dimension_count " + std::to_string(c.rope_dim) + " is odd");
   c.rope_theta = static_cast<float>(hp.float_or("rope.freq_base", 10000.0, 1e-3, 1e12));
   c.rms_eps = static_cast<float>(hp.float_or("attention.layer_norm_rms_epsilon", 1e-5, 1e-12, 0.5));
-  if (const auto scaling = f.get_string(std::string(arch->name) + ".rope.scaling.type"); scaling && *scaling != "none") {
-    logger("model")->warn("{}: RoPE scaling '{}' is not implemented; positions use plain RoPE", path, *scaling);
-  }
-  if (f.find_tensor("rope_freqs.weight") != nullptr) {
-    logger("model")->warn("{}: rope_freqs.weight (per-dimension RoPE factors, Llama 3.1+) is ignored", path);
-  }
+  read_rope_scaling(f, hp, std::string(arch->name) + ".", c);
 
   // Vocabulary size: explicit key, else the token list, else the embedding's row count.
   m.vocab = read_gguf_vocab(f);
@@ -201,6 +239,19 @@ Model load_gguf_model(const GgufFile& f) {
     lw.w_gate = weight(f, p + "ffn_gate.weight", {dim, hidden});
     lw.w_down = weight(f, p + "ffn_down.weight", {hidden, dim});
     lw.w_up = weight(f, p + "ffn_up.weight", {dim, hidden});
+    if (arch->qkv_bias) {
+      lw.bq = weight(f, p + "attn_q.bias", {q_dim});
+      lw.bk = weight(f, p + "attn_k.bias", {kv_dim});
+      lw.bv = weight(f, p + "attn_v.bias", {kv_dim});
+    } else {  // some llama-architecture conversions carry biases too
+      lw.bq = optional_weight(f, p + "attn_q.bias", {q_dim});
+      lw.bk = optional_weight(f, p + "attn_k.bias", {kv_dim});
+      lw.bv = optional_weight(f, p + "attn_v.bias", {kv_dim});
+    }
+    if (arch->qk_norm) {
+      lw.q_norm = weight(f, p + "attn_q_norm.weight", {c.head_dim});
+      lw.k_norm = weight(f, p + "attn_k_norm.weight", {c.head_dim});
+    }
     w.layers.push_back(std::move(lw));
   }
   m.file = f.mapped_file();

@@ -68,6 +68,9 @@ std::optional<VocabData> read_gguf_vocab(const GgufFile& f) {
   v.eos_id = special_id(f, "tokenizer.ggml.eos_token_id", n);
   v.unk_id = special_id(f, "tokenizer.ggml.unknown_token_id", n);
   v.pad_id = special_id(f, "tokenizer.ggml.padding_token_id", n);
+  for (const char* key : {"tokenizer.ggml.eot_token_id", "tokenizer.ggml.eom_token_id"}) {
+    if (const int32_t id = special_id(f, key, n); id >= 0) v.extra_stop_ids.push_back(id);
+  }
   v.add_bos = f.get_bool("tokenizer.ggml.add_bos_token");
   v.add_eos = f.get_bool("tokenizer.ggml.add_eos_token");
   v.chat_template = f.get_string("tokenizer.chat_template").value_or("");

@@ -105,6 +105,7 @@ void convert_row(DType type, const float* src, void* dst, int64_t n) {
       return;
     }
     case DType::Q8_0: quantize_row_q8_0(src, dst, n); return;
+    default: throw Error(std::string("GGUF writer: cannot quantize to ") + dtype_name(type) + " (write it with add_tensor_raw)");
   }
 }
 

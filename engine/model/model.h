@@ -18,7 +18,7 @@ enum class RopeStyle : uint8_t { Interleaved, NeoX };
 struct ModelConfig {
   std::string architecture = "llama";  // GGUF general.architecture
   std::string name;                    // general.name or file stem
-  std::string format;                  // "gguf" or "llama2c"
+  std::string format;                  // "gguf", "llama2c" or "hf" (safetensors folder)
   int dim = 0;                         // embedding length
   int hidden_dim = 0;                  // FFN length
   int n_layers = 0;
@@ -32,6 +32,15 @@ struct ModelConfig {
   RopeStyle rope_style = RopeStyle::Interleaved;
   float rms_eps = 1e-5f;
   bool tied_output = false;            // classifier shares the token embedding
+  // RoPE frequency scaling as per-pair divisors of theta_d (llama.cpp "freq_factors"): empty = none; else
+  // rope_dim/2 entries and Rope uses theta_d / rope_freq_factors[d]. Llama-3 scaling (rope_freqs.weight or
+  // rope_scaling {rope_type: llama3}), linear scaling and YaRN's frequency blend all take this form, so the
+  // rotation stays pure (hogwild-method.md §5.1, §12f).
+  std::vector<float> rope_freq_factors;
+  std::string rope_scaling;            // "" (none), "linear", "llama3" or "yarn": where the factors came from
+  // YaRN's attention factor (mscale); 1 otherwise. It belongs to the softmax scale (multiply it by the square),
+  // never to the cos/sin tables; the attention caches do not apply it yet (a warning says so at load).
+  float rope_attn_factor = 1.0f;
 };
 
 struct LayerWeights {
@@ -44,6 +53,9 @@ struct LayerWeights {
   TensorView w_gate;     // [dim, hidden]   (llama2.c w1)
   TensorView w_down;     // [hidden, dim]   (llama2.c w2)
   TensorView w_up;       // [dim, hidden]   (llama2.c w3)
+  // Optional (empty views when the architecture has none):
+  TensorView bq, bk, bv;        // attention biases [n_heads*head_dim], [n_kv_heads*head_dim] x2 (qwen2)
+  TensorView q_norm, k_norm;    // per-head RMSNorm weights [head_dim] applied to q and k before RoPE (qwen3)
 };
 
 struct ModelWeights {
@@ -68,6 +80,7 @@ struct VocabData {
   std::optional<bool> add_bos;       // tokenizer.ggml.add_bos_token when present
   std::optional<bool> add_eos;
   std::string chat_template;         // tokenizer.chat_template when present
+  std::vector<int32_t> extra_stop_ids;  // tokenizer.ggml.eot_token_id / eom_token_id when present (end of turn)
 };
 
 class MappedFile;  // read-only mmap of a file (model/mapped_file.h)
@@ -79,10 +92,12 @@ struct Model {
   std::optional<VocabData> vocab;
   // Keeps the data behind the TensorViews alive.
   std::shared_ptr<const MappedFile> file;
+  std::vector<std::shared_ptr<const MappedFile>> extra_files;  // further shards (sharded safetensors)
   std::vector<std::shared_ptr<const std::vector<uint8_t>>> owned;
 };
 
-// Loads a model from a GGUF file (magic "GGUF") or a llama2.c checkpoint (anything else).
+// Loads a model from a GGUF file (magic "GGUF"), a Hugging Face folder (config.json + *.safetensors; the path of
+// the folder, its config.json or its model.safetensors[.index.json]) or a llama2.c checkpoint (anything else).
 // Every size and offset is validated before memory is touched; on any problem throws ModelError with
 // one line naming the file and the problem.
 Model load_model(const std::string& path);

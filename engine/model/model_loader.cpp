@@ -4,6 +4,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "model/hf_loader.h"
 #include "model/model_loaders.h"
 
 namespace hogwild {
@@ -22,7 +23,10 @@ const char* legacy_ggml_format(const MappedFile& f) {
 
 }  // namespace
 
-Model load_model(const std::string& path) { return load_model_file(std::make_shared<const MappedFile>(path)); }
+Model load_model(const std::string& path) {
+  if (is_hf_checkpoint(path)) return load_hf_model(path);
+  return load_model_file(std::make_shared<const MappedFile>(path));
+}
 
 Model load_model_file(std::shared_ptr<const MappedFile> file) {
   const std::string path = file->path();

@@ -56,6 +56,7 @@ GgufWriter::RowFiller random_rows(uint64_t seed, const std::string& name, DType 
           }
           break;
         case DType::Q8_0: quantize_row_q8_0(row.data(), out, cols); break;
+        default: throw Error(std::string("random model: cannot quantize to ") + dtype_name(type));
       }
     }
   };

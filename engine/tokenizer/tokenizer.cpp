@@ -5,6 +5,7 @@
 #include "common/error.h"
 #include "model/gguf_vocab.h"
 #include "model/model.h"
+#include "tokenizer/bpe_tokenizer.h"
 #include "tokenizer/llama2c_vocab.h"
 #include "tokenizer/sentencepiece_tokenizer.h"
 
@@ -15,6 +16,11 @@ std::string Tokenizer::decode(const std::vector<int32_t>& ids) const {
   std::string text;
   for (int32_t id : ids) text += decoder.push(id);
   return text + decoder.flush();
+}
+
+std::vector<int32_t> Tokenizer::stop_ids() const {
+  if (eos_id() >= 0) return {eos_id()};
+  return {};
 }
 
 std::string TokenStreamDecoder::push(int32_t id) {
@@ -48,7 +54,7 @@ std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
 
 std::unique_ptr<Tokenizer> tokenizer_from_vocab(const VocabData& vocab, const std::string& origin) {
   if (vocab.model == "llama") return SentencePieceTokenizer::from_vocab(vocab, origin);
-  if (vocab.model == "gpt2") throw ModelError(origin + ": byte-level BPE vocabularies are not supported yet");
+  if (vocab.model == "gpt2") return BpeTokenizer::from_vocab(vocab, origin);
   throw ModelError(origin + ": unknown tokenizer model '" + vocab.model + "' (expected 'llama' or 'gpt2')");
 }
 

@@ -43,6 +43,9 @@ class Tokenizer {
   virtual bool is_control(int32_t id) const = 0;
   // Whether prompts of this model start with BOS (GGUF tokenizer.ggml.add_bos_token; true for Llama/llama2.c).
   virtual bool add_bos_default() const = 0;
+  // Ids that end generation: EOS, plus the turn-end tokens of chat models (<|im_end|>, <|eot_id|>, <|endoftext|>,
+  // GGUF eot/eom ids, ...). Default: {eos_id()} when there is one.
+  virtual std::vector<int32_t> stop_ids() const;
 
   // Decoding state carried from one token to the next. Use TokenStreamDecoder rather than this directly.
   struct DecodeState {
@@ -82,7 +85,7 @@ class TokenStreamDecoder {
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
 // Builds the tokenizer of a vocabulary embedded in a model file. `llama` vocabularies become an in-memory
-// SentencePiece BPE model; `gpt2` (byte-level BPE) is not supported yet. `origin` (the file name) prefixes
+// SentencePiece BPE model; `gpt2` vocabularies become a byte-level BpeTokenizer (tokenizer/bpe_tokenizer.h). `origin` (the file name) prefixes
 // error messages. Throws ModelError for an inconsistent vocabulary; never crashes on one.
 std::unique_ptr<Tokenizer> tokenizer_from_vocab(const VocabData& vocab, const std::string& origin = "vocabulary");
 

@@ -183,7 +183,8 @@ TEST(Gguf, TypeTable) {
   EXPECT_EQ(ggml_type_name(ggml_type::Q4_K), "Q4_K");
   EXPECT_EQ(ggml_type_name(77), "unknown type 77");
   EXPECT_EQ(ggml_type_to_dtype(ggml_type::BF16), DType::BF16);
-  EXPECT_EQ(ggml_type_to_dtype(ggml_type::Q6_K), std::nullopt);
+  EXPECT_EQ(ggml_type_to_dtype(ggml_type::Q6_K), DType::Q6_K);
+  EXPECT_EQ(ggml_type_to_dtype(ggml_type::Q2_K), std::nullopt);
   EXPECT_EQ(ggml_type_traits(ggml_type::Q8_0).type_size, 34);
   for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0}) EXPECT_EQ(ggml_type_to_dtype(dtype_to_ggml_type(t)), t);
 }

@@ -213,8 +213,8 @@ TEST_F(MalformedModels, GgufMetadata) {
 
   b = gguf;
   const size_t arch = after_string(gguf, "general.architecture");
-  std::memcpy(b.data() + arch + 4 + 8, "qwen2", 5);
-  EXPECT_LOAD_ERROR("arch.gguf", b, "arch.gguf: unsupported architecture 'qwen2'");
+  std::memcpy(b.data() + arch + 4 + 8, "mamba", 5);
+  EXPECT_LOAD_ERROR("arch.gguf", b, "arch.gguf: unsupported architecture 'mamba'");
   b = gguf;
   put_u32(b, after_string(gguf, "llama.block_count") + 4, 0);
   EXPECT_LOAD_ERROR("layers0.gguf", b, "llama.block_count = 0 is out of range");
@@ -271,8 +271,8 @@ TEST_F(MalformedModels, GgufTensorInfos) {
 
   const size_t q0 = after_string(gguf, "blk.0.attn_q.weight");
   b = gguf;
-  put_u32(b, q0 + 20, ggml_type::Q4_0);
-  EXPECT_LOAD_ERROR("q4_0.gguf", b, "tensor 'blk.0.attn_q.weight' has unsupported tensor type Q4_0");
+  put_u32(b, q0 + 20, ggml_type::Q5_0);
+  EXPECT_LOAD_ERROR("q5_0.gguf", b, "tensor 'blk.0.attn_q.weight' has unsupported tensor type Q5_0");
   put_u32(b, q0 + 20, ggml_type::Q4_K);
   EXPECT_LOAD_ERROR("q4_k_row.gguf", b, "is not a multiple of the Q4_K block size 256");
   b = gguf;
@@ -378,8 +378,8 @@ TEST_F(MalformedModels, GgufStructure) {
   q.add_tensor_f32("token_embd.weight", DType::F32, {256, 300}, std::vector<float>(256 * 300, 0.f));
   q.add_tensor_f32("output_norm.weight", DType::F32, {256}, std::vector<float>(256, 1.f));
   q.add_tensor_f32("blk.0.attn_norm.weight", DType::F32, {256}, std::vector<float>(256, 1.f));
-  q.add_tensor_raw("blk.0.attn_q.weight", ggml_type::Q4_K, {256, 256}, Bytes(256 * 144, 0));
-  EXPECT_LOAD_ERROR("q4k.gguf", q.to_bytes(), "q4k.gguf: tensor 'blk.0.attn_q.weight' has unsupported tensor type Q4_K");
+  q.add_tensor_raw("blk.0.attn_q.weight", ggml_type::Q3_K, {256, 256}, Bytes(256 * 110, 0));
+  EXPECT_LOAD_ERROR("q3k.gguf", q.to_bytes(), "q3k.gguf: tensor 'blk.0.attn_q.weight' has unsupported tensor type Q3_K");
 }
 
 TEST_F(MalformedModels, Llama2cHeader) {

@@ -18,6 +18,9 @@ struct DeviceStatus {
 // Loads the plugin (once) and probes the CUDA runtime; never throws, never crashes without a driver.
 DeviceStatus probe_device();
 
+// Loads the plugin (once) and looks up one of its exported symbols; nullptr without the plugin or symbol.
+void* plugin_symbol(const char* name);
+
 // A one-line description for status bars and logs: "CUDA: NVIDIA H100 (…)" or "CPU (CUDA not used: …)".
 std::string describe(const DeviceStatus& s);
 

@@ -14,6 +14,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
+void* g_handle = nullptr;  // the loaded plugin (kept for the life of the process)
+
 std::vector<std::string> candidates() {
   std::vector<std::string> out;
   if (const char* env = std::getenv("HOGWILD_CUDA_PLUGIN"); env && *env) out.emplace_back(env);
@@ -58,6 +60,7 @@ DeviceStatus load_and_probe() {
     s.device_count = r.device_count;
     s.device_name = r.device_name;
     s.reason = r.reason;
+    g_handle = handle;
     return s;  // the handle stays loaded for the life of the process
   }
   s.reason = "the CUDA plugin libhogwild_cuda.so is " + last_error + " (this build has no CUDA backend, or it is not installed)";
@@ -71,6 +74,11 @@ DeviceStatus probe_device() {
   static DeviceStatus status;
   std::call_once(once, [] { status = load_and_probe(); });
   return status;
+}
+
+void* plugin_symbol(const char* name) {
+  probe_device();
+  return g_handle ? dlsym(g_handle, name) : nullptr;
 }
 
 std::string describe(const DeviceStatus& s) {

@@ -1,0 +1,220 @@
+#include "cuda/kv_store.cuh"
+
+#include "cuda/elementwise.cuh"
+
+#include <algorithm>
+
+namespace hogwild::cuda {
+
+namespace {
+
+__device__ __forceinline__ uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Rotated value of dimension d of a stored key row by the constant R(delta) (angles in double, §12f).
+template <typename T>
+__device__ __forceinline__ float rotate_const(const T* row, int d, int rope_dim, bool neox, const double* inv_freq, int64_t delta) {
+  const float x = to_f32(row[d]);
+  if (d >= rope_dim) return x;
+  int p, partner;
+  bool first;
+  if (neox) {
+    const int np = rope_dim / 2;
+    first = d < np;
+    p = first ? d : d - np;
+    partner = first ? d + np : d - np;
+  } else {
+    p = d >> 1;
+    first = (d & 1) == 0;
+    partner = first ? d + 1 : d - 1;
+  }
+  double sn, cs;
+  sincos(static_cast<double>(delta) * inv_freq[p], &sn, &cs);
+  const float c = static_cast<float>(cs), s = static_cast<float>(sn), y = to_f32(row[partner]);
+  return first ? x * c - y * s : x * c + y * s;
+}
+
+}  // namespace
+
+template <typename T>
+static __global__ void append_kernel(const DeviceSetup* S, int layer, int kv_heads, int head_dim, int rope_dim, bool neox,
+                                     const float* k, const float* v, const float2* ktab) {
+  const int s = blockIdx.x, h = blockIdx.y;
+  int row, t;
+  slot_row_col(*S, s, row, t);
+  const PassPlan& P = S->plan;
+  const int X = P.target[row];
+  const int64_t pos = P.old_len[X] + (t - (P.len - P.n_real[row]));
+  const int64_t cap = S->cap[X];
+  const int64_t off = ((static_cast<int64_t>(layer) * kv_heads + h) * cap + pos) * head_dim;
+  T* kd = static_cast<T*>(const_cast<void*>(S->k[X])) + off;
+  T* vd = static_cast<T*>(const_cast<void*>(S->v[X])) + off;
+  const int64_t src = (static_cast<int64_t>(row) * P.len + t) * kv_heads * head_dim + static_cast<int64_t>(h) * head_dim;
+  const float2* cs = ktab + static_cast<int64_t>(s) * (rope_dim / 2);
+  for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
+    kd[d] = from_f32<T>(rope_dim_value(k + src, d, rope_dim, neox, cs));  // K[j] = R(j)·k_j at block-local j
+    vd[d] = from_f32<T>(v[src + d]);
+  }
+}
+
+template <typename T>
+static __global__ void rotate_copy_kernel(T* dk, T* dv, int64_t dcap, int64_t dst0, const T* sk, const T* sv, int64_t scap,
+                                          int64_t src0, int64_t n, int lh_count, int head_dim, int rope_dim, bool neox,
+                                          const double* inv_freq, int64_t delta) {
+  const int64_t total = static_cast<int64_t>(lh_count) * n * head_dim;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int d = static_cast<int>(i % head_dim);
+    const int64_t tok = (i / head_dim) % n;
+    const int64_t lh = i / (static_cast<int64_t>(head_dim) * n);
+    const int64_t so = (lh * scap + src0 + tok) * head_dim, dof = (lh * dcap + dst0 + tok) * head_dim;
+    dk[dof + d] = from_f32<T>(rotate_const(sk + so, d, rope_dim, neox, inv_freq, delta));
+    dv[dof + d] = sv[so + d];
+  }
+}
+
+template <typename T>
+static __global__ void fill_random_kernel(T* k, T* v, int64_t cap, int64_t n, int lh_count, int head_dim, uint64_t seed) {
+  const int64_t total = static_cast<int64_t>(lh_count) * n * head_dim;
+  for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
+       i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int d = static_cast<int>(i % head_dim);
+    const int64_t tok = (i / head_dim) % n;
+    const int64_t lh = i / (static_cast<int64_t>(head_dim) * n);
+    const int64_t o = (lh * cap + tok) * head_dim + d;
+    const uint64_t z = mix64(seed * 0x9E3779B97F4A7C15ull + static_cast<uint64_t>(o) * 2 + 1);
+    k[o] = from_f32<T>(static_cast<float>(static_cast<int64_t>(z >> 40) - (1 << 23)) / (1 << 23));
+    v[o] = from_f32<T>(static_cast<float>(static_cast<int64_t>((z >> 16) & 0xFFFFFF) - (1 << 23)) / (1 << 23));
+  }
+}
+
+KvStore::KvStore(int layers, int kv_heads, int head_dim, DevType type, int n_blocks, const RopeShape& rope)
+    : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), type_(type), rope_(rope), blocks_(static_cast<size_t>(n_blocks)) {
+  if (n_blocks > kMaxBlocks) throw std::runtime_error("CUDA: at most " + std::to_string(kMaxBlocks) + " cache blocks");
+}
+
+size_t KvStore::bytes_allocated() const {
+  size_t n = 0;
+  for (const auto& b : blocks_) n += b.k.size() + b.v.size();
+  return n;
+}
+
+void KvStore::copy_rows(void* dst, int64_t dcap, const void* src, int64_t scap, int64_t n, cudaStream_t stream) const {
+  if (n <= 0) return;
+  const size_t row = static_cast<size_t>(head_dim_) * dev_type_size(type_);
+  CUDA_CHECK(cudaMemcpy2DAsync(dst, dcap * row, src, scap * row, n * row, static_cast<size_t>(layers_) * kv_heads_,
+                               cudaMemcpyDeviceToDevice, stream));
+}
+
+void KvStore::reserve(int X, int64_t n, cudaStream_t stream) {
+  Block& b = blocks_.at(X);
+  if (n <= b.cap) return;
+  const int64_t cap = std::max({n, 2 * b.cap, int64_t{256}});
+  const size_t bytes = static_cast<size_t>(cap) * head_dim_ * dev_type_size(type_) * layers_ * kv_heads_;
+  DeviceBuffer k(bytes), v(bytes);  // both allocated before anything changes: a failure leaves the block intact
+  copy_rows(k.get(), cap, b.k.get(), b.cap, b.len, stream);
+  copy_rows(v.get(), cap, b.v.get(), b.cap, b.len, stream);
+  CUDA_CHECK(cudaStreamSynchronize(stream));  // the old buffers are freed below
+  b.k = std::move(k);
+  b.v = std::move(v);
+  b.cap = cap;
+}
+
+void KvStore::append(const DeviceSetup* d_setup, int n_slots, int layer, const float* k, const float* v, const float2* ktab,
+                     cudaStream_t stream) {
+  if (n_slots <= 0) return;
+  const dim3 grid(static_cast<unsigned>(n_slots), static_cast<unsigned>(kv_heads_));
+  const int threads = std::min(256, std::max(32, head_dim_));
+  HW_DISPATCH_TYPE(type_, T,
+                   append_kernel<T><<<grid, threads, 0, stream>>>(d_setup, layer, kv_heads_, head_dim_, rope_.rope_dim,
+                                                                  rope_.neox, k, v, ktab));
+  CUDA_CHECK_LAUNCH();
+}
+
+void KvStore::rotate_copy(void* dk, void* dv, int64_t dcap, int64_t dst0, const void* sk, const void* sv, int64_t scap,
+                          int64_t src0, int64_t n, int64_t delta, cudaStream_t stream) {
+  if (n <= 0) return;
+  const int lh = layers_ * kv_heads_;
+  const int64_t total = static_cast<int64_t>(lh) * n * head_dim_;
+  const unsigned grid = static_cast<unsigned>(std::min<int64_t>(ceil_div(total, 256), 65535));
+  HW_DISPATCH_TYPE(type_, T,
+                   rotate_copy_kernel<T><<<grid, 256, 0, stream>>>(static_cast<T*>(dk), static_cast<T*>(dv), dcap, dst0,
+                                                                   static_cast<const T*>(sk), static_cast<const T*>(sv), scap,
+                                                                   src0, n, lh, head_dim_, rope_.rope_dim, rope_.neox,
+                                                                   rope_.inv_freq, delta));
+  CUDA_CHECK_LAUNCH();
+}
+
+void KvStore::merge(int own, int common, int64_t n, cudaStream_t stream) {
+  Block& o = blocks_.at(own);
+  if (own == common) throw std::runtime_error("CUDA: merge of a block into itself");
+  if (n < 0 || n > o.len) throw std::runtime_error("CUDA: merge of " + std::to_string(n) + " tokens from a block of " + std::to_string(o.len));
+  const int64_t C = blocks_.at(common).len;
+  reserve(common, C + n, stream);
+  Block& c = blocks_.at(common);
+  rotate_copy(c.k.get(), c.v.get(), c.cap, C, o.k.get(), o.v.get(), o.cap, 0, n, C, stream);  // R(C): positions C.. (§6)
+  c.len = C + n;
+  const int64_t keep = o.len - n;
+  if (keep > 0 && n > 0) {
+    // Tail → positions 0.. with R(−n) (§12b), through a scratch copy (source and destination rows overlap).
+    const size_t bytes = static_cast<size_t>(keep) * head_dim_ * dev_type_size(type_) * layers_ * kv_heads_;
+    scratch_k_.ensure(bytes);
+    scratch_v_.ensure(bytes);
+    rotate_copy(scratch_k_.get(), scratch_v_.get(), keep, 0, o.k.get(), o.v.get(), o.cap, n, keep, -n, stream);
+    copy_rows(o.k.get(), o.cap, scratch_k_.get(), keep, keep, stream);
+    copy_rows(o.v.get(), o.cap, scratch_v_.get(), keep, keep, stream);
+  }
+  o.len = keep;
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+void KvStore::copy(int dst, int src, cudaStream_t stream) {
+  if (dst == src) return;
+  const int64_t n = blocks_.at(src).len;
+  reserve(dst, n, stream);
+  Block& d = blocks_.at(dst);
+  const Block& s = blocks_.at(src);
+  copy_rows(d.k.get(), d.cap, s.k.get(), s.cap, n, stream);
+  copy_rows(d.v.get(), d.cap, s.v.get(), s.cap, n, stream);
+  d.len = n;
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+void KvStore::fill_random(int X, int64_t n, uint64_t seed, cudaStream_t stream) {
+  reserve(X, n, stream);
+  Block& b = blocks_.at(X);
+  const int lh = layers_ * kv_heads_;
+  const int64_t total = static_cast<int64_t>(lh) * n * head_dim_;
+  if (total > 0) {
+    const unsigned grid = static_cast<unsigned>(std::min<int64_t>(ceil_div(total, 256), 65535));
+    HW_DISPATCH_TYPE(type_, T,
+                     fill_random_kernel<T><<<grid, 256, 0, stream>>>(b.k.as<T>(), b.v.as<T>(), b.cap, n, lh, head_dim_, seed));
+    CUDA_CHECK_LAUNCH();
+  }
+  b.len = n;
+  CUDA_CHECK(cudaStreamSynchronize(stream));
+}
+
+void KvStore::read(int X, int layer, int kv_head, float* k, float* v, cudaStream_t stream) const {
+  const Block& b = blocks_.at(X);
+  if (b.len == 0) return;
+  const int64_t count = b.len * head_dim_;
+  const size_t esz = dev_type_size(type_);
+  const size_t off = (static_cast<size_t>(layer) * kv_heads_ + kv_head) * b.cap * head_dim_ * esz;
+  DeviceBuffer tmp(static_cast<size_t>(count) * sizeof(float));
+  for (int which = 0; which < 2; ++which) {
+    const char* src = static_cast<const char*>(which == 0 ? b.k.get() : b.v.get()) + off;
+    const void* from = src;
+    if (type_ != DevType::F32) {
+      convert_to_f32(type_, src, tmp.as<float>(), count, stream);
+      from = tmp.get();
+    }
+    CUDA_CHECK(cudaMemcpyAsync(which == 0 ? k : v, from, count * sizeof(float), cudaMemcpyDeviceToHost, stream));
+    CUDA_CHECK(cudaStreamSynchronize(stream));
+  }
+}
+
+}  // namespace hogwild::cuda

@@ -99,7 +99,7 @@ int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string&
 
   SessionOptions so;
   so.threads = o.threads;
-  HogwildSession session(bundle.model, *bundle.tokenizer, preset, prompt, so);
+  HogwildSession session(bundle, preset, prompt, so);
   std::ofstream events;
   if (!o.events_file.empty()) {
     events.open(o.events_file, std::ios::binary | std::ios::trunc);

@@ -82,7 +82,8 @@ constexpr std::pair<ChatTemplateKind, std::string_view> kTemplates[] = {
     {ChatTemplateKind::None, "none"},
     {ChatTemplateKind::ChatML, "chatml"},
     {ChatTemplateKind::Llama3, "llama3"},
-    {ChatTemplateKind::DeepSeekR1, "deepseek-r1"}};
+    {ChatTemplateKind::DeepSeekR1, "deepseek-r1"},
+    {ChatTemplateKind::Auto, "auto"}};
 
 template <class E, size_t N>
 std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E v) {

@@ -24,7 +24,8 @@ enum class PresetLayout { Combined, Interleaved, Contiguous };
 // Where the system prompt sections go: before the task in the user message (paper default) or a system message.
 enum class PromptPlacement { User, System };
 // Chat template the prompt is wrapped in. None = plain text (base models, the TinyStories demo).
-enum class ChatTemplateKind { None, ChatML, Llama3, DeepSeekR1 };
+// Auto: the model's own template (from its GGUF/HF metadata; None for models without one), resolved by the session.
+enum class ChatTemplateKind { None, ChatML, Llama3, DeepSeekR1, Auto };
 
 std::string_view to_string(PresetLayout v);
 std::string_view to_string(PromptPlacement v);

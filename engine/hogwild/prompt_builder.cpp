@@ -33,6 +33,7 @@ const std::string& name_of_worker(const Preset& p, int worker) {
 std::string wrap_in_chat_template(ChatTemplateKind kind, std::string_view system, std::string_view user) {
   std::string out;
   switch (kind) {
+    case ChatTemplateKind::Auto:  // unresolved (no model): plain text
     case ChatTemplateKind::None:
       // Plain text has no roles; a "system" text simply precedes the task.
       return join_non_empty({std::string(system), std::string(user)}, "\n\n");
@@ -74,7 +75,8 @@ std::string build_prompt(const Preset& p, std::string_view task, const std::vect
   }
   const std::string system = render_system_text(p, names);
   // Plain text has no system role, so "system" placement with template "none" reads like "user" placement.
-  if (p.prompt.placement == PromptPlacement::System && p.chat_template != ChatTemplateKind::None) {
+  if (p.prompt.placement == PromptPlacement::System && p.chat_template != ChatTemplateKind::None &&
+      p.chat_template != ChatTemplateKind::Auto) {
     out = wrap_in_chat_template(p.chat_template, system, task);
   } else {
     // §9 default: system text, separator, task — all inside the user message.

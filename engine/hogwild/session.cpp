@@ -42,6 +42,12 @@ HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, c
                                const SessionOptions& options)
     : model_(model), tok_(tokenizer), preset_(preset), task_(std::move(task)), options_(options) {
   preset_.validate();
+  // "auto": the model's own chat template; thinking models start inside <think> (§9).
+  if (preset_.chat_template == ChatTemplateKind::Auto) {
+    preset_.chat_template = options.chat.kind;
+    if (options.chat.thinking) preset_.prompt.generation_prefix = options.chat.think_opener + preset_.prompt.generation_prefix;
+  }
+  stop_ids_ = options.stop_ids.empty() ? tokenizer.stop_ids() : options.stop_ids;
   const ModelConfig& c = model.config;
   if (tokenizer.vocab_size() != c.vocab_size)
     throw ConfigError("the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens but the model expects " +
@@ -68,13 +74,28 @@ HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, c
   banned_ = banned_tokens();
 }
 
+namespace {
+SessionOptions with_bundle(const ModelBundle& b, SessionOptions o) {
+  o.chat = b.chat;
+  if (o.stop_ids.empty()) o.stop_ids = b.stop_ids;
+  return o;
+}
+}  // namespace
+
+HogwildSession::HogwildSession(const ModelBundle& bundle, const Preset& preset, std::string task, SessionOptions options)
+    : HogwildSession(bundle.model, *bundle.tokenizer, preset, std::move(task), with_bundle(bundle, std::move(options))) {}
+
 HogwildSession::~HogwildSession() = default;
+
+bool HogwildSession::is_stop(int32_t id) const { return std::find(stop_ids_.begin(), stop_ids_.end(), id) != stop_ids_.end(); }
 
 std::vector<int32_t> HogwildSession::banned_tokens() const {
   std::vector<int32_t> out;
   const int32_t bos = tok_.bos_id(), eos = tok_.eos_id();
   if (bos >= 0) out.push_back(bos);  // BOS mid-stream is never meaningful
-  if (preset_.banned.eos && eos >= 0 && eos != bos) out.push_back(eos);
+  if (preset_.banned.eos)
+    for (int32_t id : stop_ids_)
+      if (id >= 0 && id != bos) out.push_back(id);
   if (preset_.banned.strings.empty()) return out;
   for (int32_t id = 0; id < tok_.vocab_size(); ++id) {
     if (id == bos || id == eos) continue;
@@ -246,7 +267,7 @@ bool HogwildSession::step() {
     std::vector<float> row(logits_.begin() + static_cast<ptrdiff_t>(w) * c.vocab_size,
                            logits_.begin() + static_cast<ptrdiff_t>(w + 1) * c.vocab_size);
     const int32_t next = wk.sampler->sample(row, wk.sampled, banned_);
-    if (next == tok_.eos_id() && preset_.stop.on_eos) {
+    if (preset_.stop.on_eos && is_stop(next)) {
       eos = true;
       wk.input.clear();
       continue;
@@ -290,7 +311,7 @@ bool HogwildSession::step() {
   }
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 
-  if (eos) finish("eos", "a worker produced the end-of-sequence token");
+  if (eos) finish("eos", "a worker produced an end-of-sequence token");
   else if (answer) finish("answer", "a finished step gave the answer \\boxed{" + *answer + "}");
   else if (passes_ >= preset_.budget.max_passes) finish("budget", "the budget of " + std::to_string(preset_.budget.max_passes) + " passes is spent");
   return !finished_;
@@ -365,7 +386,7 @@ void HogwildSession::run_finisher(FinishedEvent& f) {
   std::string generated;
   for (int i = 0; i < preset_.finisher.max_tokens; ++i) {
     const int32_t next = argmax(logits);
-    if (next == tok_.eos_id()) break;
+    if (is_stop(next)) break;
     generated += stream.push(next);
     if (auto a = finisher_answer(preset_.finisher.text, generated)) {
       f.answer = *a;

@@ -19,6 +19,8 @@
 #include "hogwild/hogwild_attention.h"
 #include "hogwild/preset.h"
 #include "hogwild/step_rules.h"
+#include "generation/model_bundle.h"
+#include "model/hf_chat_template.h"
 #include "model/model.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
@@ -27,6 +29,8 @@ namespace hogwild {
 
 struct SessionOptions {
   int threads = 0;             // CPU threads (0: all)
+  ChatTemplateInfo chat;       // the model's chat format: resolves a preset's "auto" template (ModelBundle::chat)
+  std::vector<int32_t> stop_ids;  // tokens that end the run (EOS, <|im_end|>, <|eot_id|>); empty: tokenizer's
   int top_candidates = 5;      // next-token candidates reported with each sampled token
   int64_t prefill_chunk = 512; // prompt tokens per prefill forward pass
 };
@@ -36,6 +40,8 @@ class HogwildSession {
   // The model and tokenizer must outlive the session. Throws ConfigError for an invalid preset/settings.
   HogwildSession(const Model& model, const Tokenizer& tokenizer, const Preset& preset, std::string task,
                  const SessionOptions& options = {});
+  // Same, for a model bundle: its chat format and stop tokens fill `options`.
+  HogwildSession(const ModelBundle& bundle, const Preset& preset, std::string task, SessionOptions options = {});
   ~HogwildSession();
 
   void set_observer(EventObserver* observer) { observer_ = observer; }
@@ -117,6 +123,8 @@ class HogwildSession {
   std::vector<int32_t> prompt_ids_;
   std::vector<float> prompt_logits_;
   std::vector<int32_t> banned_;
+  std::vector<int32_t> stop_ids_;
+  bool is_stop(int32_t id) const;
   std::vector<Worker> workers_;
   std::unique_ptr<CollabCounter> collab_;
   std::string history_;

@@ -132,21 +132,31 @@ void HogwildSession::prefill_block(int block, const std::vector<int32_t>& ids, f
   cache_->set_worker_pass();
 }
 
+std::string HogwildSession::record_token(int w, int32_t id, int64_t pass, bool inserted) {
+  Worker& wk = workers_[static_cast<size_t>(w)];
+  const std::string piece = wk.stream->push(id);
+  wk.transcript += piece;
+  TokenEvent e;
+  e.worker = w;
+  e.token = id;
+  e.text = piece;
+  e.step = wk.step;
+  e.pass = pass;
+  e.inserted = inserted;
+  if (!inserted) {
+    wk.sampled.push_back(id);
+    ++generated_;
+    e.top = wk.sampler->last_top(options_.top_candidates);
+  }
+  emit(e);
+  return piece;
+}
+
 void HogwildSession::insert_text(int w, const std::string& text, int64_t pass) {
   Worker& wk = workers_[static_cast<size_t>(w)];
   for (int32_t id : encode_fragment(text)) {
     wk.input.push_back(id);
-    const std::string piece = wk.stream->push(id);
-    wk.step_text += piece;
-    wk.transcript += piece;
-    TokenEvent e;
-    e.worker = w;
-    e.token = id;
-    e.text = piece;
-    e.step = wk.step;
-    e.pass = pass;
-    e.inserted = true;
-    emit(e);
+    wk.step_text += record_token(w, id, pass, /*inserted=*/true);
   }
 }
 
@@ -194,20 +204,8 @@ void HogwildSession::prefill() {
     if (wk.input.empty()) {
       std::vector<float> logits = prompt_logits_;
       const int32_t next = wk.sampler->sample(logits, wk.sampled, banned_);
-      const std::string piece = wk.stream->push(next);
       wk.input.push_back(next);
-      wk.sampled.push_back(next);
-      wk.step_text += piece;
-      wk.transcript += piece;
-      ++generated_;
-      TokenEvent e;
-      e.worker = w;
-      e.token = next;
-      e.text = piece;
-      e.step = wk.step;
-      e.pass = 0;
-      e.top = wk.sampler->last_top(options_.top_candidates);
-      emit(e);
+      wk.step_text += record_token(w, next, 0, /*inserted=*/false);
     }
     collab_->add_inputs(static_cast<int64_t>(wk.input.size()));
   }
@@ -272,21 +270,9 @@ bool HogwildSession::step() {
       wk.input.clear();
       continue;
     }
-    const std::string piece = wk.stream->push(next);
-    wk.sampled.push_back(next);
-    ++generated_;
-    TokenEvent te;
-    te.worker = w;
-    te.token = next;
-    te.text = piece;
-    te.step = wk.step;
-    te.pass = pass;
-    te.top = wk.sampler->last_top(options_.top_candidates);
-    emit(te);
-
+    const std::string piece = record_token(w, next, pass, /*inserted=*/false);
     const bool boundary = layout.has_steps() && ends_step(wk.step_text, piece, preset_.step.separator);
     wk.step_text += piece;
-    wk.transcript += piece;
     wk.input.assign(1, next);
     if (boundary) {
       // The boundary token is fed next pass as the step's last token; the head [0, n) then merges (§12b).

@@ -102,6 +102,9 @@ class HogwildSession {
   std::vector<int32_t> encode_fragment(const std::string& text) const;
   void prefill_block(int block, const std::vector<int32_t>& ids, float* last_logits);
   void emit(const EngineEvent& e);
+  // Decodes token `id` of worker w (sampled, or inserted by the scheduler), appends it to the transcript and
+  // reports it as a TokenEvent. Returns its text piece (the caller decides where else it goes).
+  std::string record_token(int w, int32_t id, int64_t pass, bool inserted);
   // Appends inserted text (opener, prefix, question) to worker w's next input and its texts.
   void insert_text(int w, const std::string& text, int64_t pass);
   void finish(const std::string& reason, const std::string& message);

@@ -67,7 +67,6 @@ HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, c
   for (int w = 0; w < preset_.workers; ++w) {
     Worker& wk = workers_[static_cast<size_t>(w)];
     wk.stream = std::make_unique<TokenStreamDecoder>(tok_);
-    wk.stream->reset(/*at_sequence_start=*/false);  // worker text continues the prompt
     wk.sampler = std::make_unique<Sampler>(sp, static_cast<uint64_t>(w));
   }
   collab_ = std::make_unique<CollabCounter>(make_collab_counter(preset_));
@@ -172,6 +171,9 @@ void HogwildSession::prefill() {
     prompt_ids_.insert(prompt_ids_.end(), ids.begin(), ids.end());
   }
   if (prompt_ids_.empty()) throw ConfigError("the prompt is empty and the vocabulary has no BOS token to start from");
+  // Worker text continues the prompt: a leading space is real, unless the prompt is only BOS (then, as after
+  // any sequence start, SentencePiece's dummy-prefix space is dropped).
+  for (Worker& wk : workers_) wk.stream->reset(/*at_sequence_start=*/prompt_text_.empty());
   if (static_cast<int64_t>(prompt_ids_.size()) >= c.context_length)
     throw ConfigError("the prompt has " + std::to_string(prompt_ids_.size()) + " tokens but the model's context is " +
                       std::to_string(c.context_length) + ": shorten the task or the preset's prompt");

@@ -54,6 +54,16 @@ PY
 grep -q "^Alice" "$tmp/live.txt" && grep -q "^Bob" "$tmp/live.txt" && grep -q "Final transcripts" "$tmp/live.txt"
 check "Hogwild live view labels each worker" $?
 
+# One worker with the raw preset is plain generation (Oracle 2 as a user sees it).
+"$CLI" --model "$S/stories260K.bin" --workers 1 --preset raw --temp 0 --max-passes 59 --json --no-stats > "$tmp/raw.json"
+"$CLI" --model "$S/stories260K.bin" --temp 0 -n 60 --json > "$tmp/plain.json"
+python3 - "$tmp/raw.json" "$tmp/plain.json" <<'PY'; check "--workers 1 --preset raw equals plain generation" $?
+import json, sys
+raw, plain = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+assert raw["workers"][0]["sampled_ids"] == plain["new_ids"], (raw["workers"][0]["sampled_ids"][:10], plain["new_ids"][:10])
+assert raw["workers"][0]["transcript"] == plain["text"], (raw["workers"][0]["transcript"][:80], plain["text"][:80])
+PY
+
 bad() {  # name, args...: must print exactly one line on stderr and exit 1
   local name=$1; shift
   "$CLI" "$@" > /dev/null 2> "$tmp/err.txt"; rc=$?

@@ -68,9 +68,9 @@ printf '%-16s %8s %12s %10s %8s %8s\n' target seconds executions exec/s corpus c
 failed=$regress_fail
 for t in $TARGETS; do
   log=$BUILD/fuzz-runs/$t/log.txt
-  execs=$(grep -o 'stat::number_of_executed_units: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+  execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   [ -n "$execs" ] || execs=$(grep -o 'Done [0-9]* runs' "$log" | tail -1 | grep -o '[0-9][0-9]*' || true)
-  rate=$(grep -o 'stat::average_exec_per_sec: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
+  rate=$(grep -o 'stat::average_exec_per_sec: *[0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || true)
   corpus=$(find "$BUILD/corpus/$t" -type f | wc -l)
   crashes=$(find "$BUILD/crashes/$t" -type f | wc -l)
   rc=$(cat "$BUILD/fuzz-runs/$t/rc")

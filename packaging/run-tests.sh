@@ -17,16 +17,35 @@ ctest --test-dir build --output-on-failure -j"$JOBS" --timeout 1200
 echo "== Debian package: build, unpack into a scratch root, run the installed programs"
 bash packaging/test-deb.sh build "$MODELS"
 
-echo "== ASan + UBSan build (engine tests)"
+echo "== ASan + UBSan build (engine and ui tests)"
+# HOGWILD_BUILD_UI=ON: the same ASan build also serves the ui tests (the UI sanitizer block below).
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=address,undefined \
-  -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=OFF -DHOGWILD_MODELS_DIR="$MODELS"
+  -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
 cmake --build build-asan -j"$JOBS"
 echo "== Tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L engine --timeout 2400
+
 
 # ---- Fuzz smoke (issue #6; docs/RELIABILITY.md). Every libFuzzer target for 30 s, two at a time, plus the
 # regression inputs; ~6-8 minutes on 2 cores including the clang build. The long run: bash packaging/run-fuzz.sh 3600
 echo "== Fuzz smoke (clang, libFuzzer + ASan + UBSan)"
 FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
 # ---- end fuzz smoke
+
+# ---- UI sanitizers (issues #6, #7; docs/UI.md "Sanitizers"). (a) every ui test (bridge stress included) under
+# ASan + LSan + UBSan, from the build-asan dir above; (b) the engine-thread bridge tests under ThreadSanitizer, in
+# their own build dir with only those two targets built. Suppressions: packaging/sanitizers/*.supp (each line has
+# its reason). Measured on 2 cores: see docs/UI.md.
+echo "== Tests (ASan + UBSan, ui)"
+QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  LSAN_OPTIONS=suppressions=$(pwd)/packaging/sanitizers/lsan.supp:print_suppressions=0 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L ui --timeout 2400
+echo "== ThreadSanitizer build (engine thread bridge)"
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=thread \
+  -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
+cmake --build build-tsan -j"$JOBS" --target test_engine_runner test_stress_bridge
+echo "== Tests (ThreadSanitizer: engine_runner, stress)"
+TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/packaging/sanitizers/tsan.supp" \
+  ctest --test-dir build-tsan --output-on-failure -R "engine_runner|stress" --timeout 2400
+# ---- end UI sanitizers

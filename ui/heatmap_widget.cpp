@@ -49,7 +49,17 @@ void HeatmapWidget::computeGeometry() {
   // Many columns (the timeline): label only some of them, never rotate. Few columns: rotate long labels.
   const bool sparse = m_.cols > 40;
   rotate_cols_ = !sparse && widest + 6 > col_w;
-  col_label_h_ = sparse ? fm.height() + 4 : rotate_cols_ ? std::min(static_cast<int>(widest * 0.75) + fm.height(), height() / 3) : fm.height() + 4;
+  // A label rotated by label_angle_ needs len*sin + h*cos vertically; the band may take up to 45 % of the height
+  // (it used to stop at a third, and labels such as "Alice: marker" were cut to "Alice: ma…").
+  // The flattest angle at which neighbouring labels do not overlap (their perpendicular distance col_w * sin(a) is
+  // at least a line), between 20 and 70 degrees: flatter labels need less height, so fewer are elided.
+  const double min_sin = std::min(1.0, (fm.height() + 2.0) / std::max(1, col_w));
+  label_angle_ = std::clamp(std::asin(min_sin) * 180.0 / M_PI, 20.0, 70.0);
+  const double sin_a = std::sin(label_angle_ * M_PI / 180.0), cos_a = std::cos(label_angle_ * M_PI / 180.0);
+  const int rotated_h = static_cast<int>(std::ceil(widest * sin_a + fm.height() * cos_a)) + 6;
+  col_label_h_ = sparse || !rotate_cols_ ? fm.height() + 4 : std::min(rotated_h, height() * 45 / 100);
+  // Elide only when the band is capped (integer rounding must not cut a label that fits).
+  rotated_label_len_ = col_label_h_ < rotated_h ? static_cast<int>((col_label_h_ - 6 - fm.height() * cos_a) / sin_a) : widest + 16;
   const int avail_h = height() - 2 * kMargin - title_h_ - col_label_h_;
   const int cell_h = m_.rows > 0 ? std::max(1, avail_h / m_.rows) : 0;
   col_w = std::max(1, col_w);
@@ -117,8 +127,8 @@ void HeatmapWidget::paintEvent(QPaintEvent*) {
     if (rotate_cols_) {
       p.save();
       p.translate(cr.center().x(), grid_.bottom() + 4);
-      p.rotate(35);
-      p.drawText(QPoint(0, fm.ascent()), fm.elidedText(m_.col_labels[c], Qt::ElideRight, col_label_h_ * 4 / 3));
+      p.rotate(label_angle_);
+      p.drawText(QPoint(0, fm.ascent()), fm.elidedText(m_.col_labels[c], Qt::ElideRight, std::max(rotated_label_len_, fm.height())));
       p.restore();
     } else if (m_.cols > 40) {
       p.drawText(QPoint(cr.left(), grid_.bottom() + fm.ascent() + 3), m_.col_labels[c]);

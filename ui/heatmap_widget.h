@@ -39,6 +39,8 @@ class HeatmapWidget : public QWidget {
   // Geometry of the last layout.
   QRect grid_, legend_;
   int title_h_ = 0, col_label_h_ = 0, row_label_w_ = 0;
+  int rotated_label_len_ = 0;            // pixels of a rotated column label that fit in the band
+  double label_angle_ = 35;              // degrees, rotated column labels (computeGeometry)
   bool rotate_cols_ = false;
 };
 

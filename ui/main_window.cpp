@@ -27,6 +27,7 @@
 #include "heatmap_widget.h"
 #include "hogwild/preset_library.h"
 #include "log_panel.h"
+#include "models_dialog.h"
 #include "preset_editor_dialog.h"
 #include "session_file.h"
 #include "shared_history_view.h"
@@ -39,6 +40,7 @@ namespace hogwild::ui {
 MainWindow::MainWindow() : MainWindow(Options{}) {}
 
 MainWindow::MainWindow(const Options& options) : options_(options), engine_(std::make_unique<EngineController>()) {
+  hogwild_ui_init_resources();
   setWindowTitle(tr("Hogwild Studio"));
   setWindowIcon(QIcon(":/icons/hogwild-studio.png"));
   setAcceptDrops(true);
@@ -149,6 +151,7 @@ void MainWindow::buildMenus() {
   QMenu* file = menuBar()->addMenu(tr("&File"));
   file->addAction(tr("Open &model…"), QKeySequence::Open, controls_, &ControlBar::openModelClicked);
   file->addAction(tr("Load the &default model"), this, &MainWindow::loadDefaultModel);
+  file->addAction(tr("&Models…"), this, &MainWindow::showModels);
   recent_ = file->addMenu(tr("Recent models"));
   refreshRecentMenu();
   file->addSeparator();
@@ -184,6 +187,24 @@ void MainWindow::buildMenus() {
   });
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+  QMenu* help = menuBar()->addMenu(tr("&Help"));
+  help->addAction(tr("&About Hogwild Studio"), this, &MainWindow::showAbout);
+}
+
+ModelsDialog* MainWindow::showModels() {
+  // Non-modal (open()): the engine keeps streaming while the user manages models.
+  auto* d = new ModelsDialog(this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  connect(d, &ModelsDialog::openModelRequested, this, [this](const QString& p) { loadModelFile(p); });
+  d->open();
+  return d;
+}
+
+AboutDialog* MainWindow::showAbout() {
+  auto* d = new AboutDialog(this);
+  d->setAttribute(Qt::WA_DeleteOnClose);
+  d->open();
+  return d;
 }
 
 QString MainWindow::askPath(bool save, const QString& title, const QString& filter, const QString& suffix) {

@@ -17,7 +17,9 @@ class QSplitter;
 
 namespace hogwild::ui {
 
+class AboutDialog;
 class ControlBar;
+class ModelsDialog;
 class EngineController;
 class HeatmapPanel;
 class LogPanel;
@@ -50,6 +52,9 @@ class MainWindow : public QMainWindow {
   void replay(const SessionRecord& r);
   // Tints every pane by worker w's newest drill row (what a click on one of w's tokens does).
   void drillInto(int worker);
+  // File → Models… and Help → About (non-modal, deleted on close); returned for tests.
+  ModelsDialog* showModels();
+  AboutDialog* showAbout();
 
   // ---- parts, for the demo driver and tests
   EngineController& engine() { return *engine_; }

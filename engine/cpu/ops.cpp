@@ -38,15 +38,27 @@ void dot_rows(const float* wrow, const float* x, int64_t n, int64_t k, float* y,
     const float* x1 = x0 + k;
     const float* x2 = x1 + k;
     const float* x3 = x2 + k;
-    v8f a0{}, a1{}, a2{}, a3{};
-    for (int64_t c = 0; c < k8; c += 8) {
+    v8f a0{}, a1{}, a2{}, a3{}, b0{}, b1{}, b2{}, b3{};
+    int64_t c = 0;
+    for (; c + 16 <= k8; c += 16) {  // eight independent chains: enough to cover the FMA latency
+      const v8f w = load8(wrow + c), u = load8(wrow + c + 8);
+      a0 += w * load8(x0 + c);
+      a1 += w * load8(x1 + c);
+      a2 += w * load8(x2 + c);
+      a3 += w * load8(x3 + c);
+      b0 += u * load8(x0 + c + 8);
+      b1 += u * load8(x1 + c + 8);
+      b2 += u * load8(x2 + c + 8);
+      b3 += u * load8(x3 + c + 8);
+    }
+    for (; c < k8; c += 8) {
       const v8f w = load8(wrow + c);
       a0 += w * load8(x0 + c);
       a1 += w * load8(x1 + c);
       a2 += w * load8(x2 + c);
       a3 += w * load8(x3 + c);
     }
-    float s0 = hsum(a0), s1 = hsum(a1), s2 = hsum(a2), s3 = hsum(a3);
+    float s0 = hsum(a0 + b0), s1 = hsum(a1 + b1), s2 = hsum(a2 + b2), s3 = hsum(a3 + b3);
     for (int64_t c = k8; c < k; ++c) {
       s0 += wrow[c] * x0[c];
       s1 += wrow[c] * x1[c];
@@ -58,12 +70,45 @@ void dot_rows(const float* wrow, const float* x, int64_t n, int64_t k, float* y,
     y[(i + 2) * ldy] = s2;
     y[(i + 3) * ldy] = s3;
   }
-  for (; i < n; ++i) {
+  if (i + 2 <= n) {  // two inputs: one weight load feeds both
+    const float* x0 = x + i * k;
+    const float* x1 = x0 + k;
+    v8f a0{}, a1{}, b0{}, b1{};
+    int64_t c = 0;
+    for (; c + 16 <= k8; c += 16) {  // two independent accumulator chains per input hide FMA latency
+      const v8f w0 = load8(wrow + c), w1 = load8(wrow + c + 8);
+      a0 += w0 * load8(x0 + c);
+      b0 += w1 * load8(x0 + c + 8);
+      a1 += w0 * load8(x1 + c);
+      b1 += w1 * load8(x1 + c + 8);
+    }
+    for (; c < k8; c += 8) {
+      const v8f w0 = load8(wrow + c);
+      a0 += w0 * load8(x0 + c);
+      a1 += w0 * load8(x1 + c);
+    }
+    float s0 = hsum(a0 + b0), s1 = hsum(a1 + b1);
+    for (int64_t cc = k8; cc < k; ++cc) {
+      s0 += wrow[cc] * x0[cc];
+      s1 += wrow[cc] * x1[cc];
+    }
+    y[i * ldy] = s0;
+    y[(i + 1) * ldy] = s1;
+    i += 2;
+  }
+  if (i < n) {  // one input: four accumulator chains (a single chain is bound by the FMA latency)
     const float* xi = x + i * k;
-    v8f a{};
-    for (int64_t c = 0; c < k8; c += 8) a += load8(wrow + c) * load8(xi + c);
-    float s = hsum(a);
-    for (int64_t c = k8; c < k; ++c) s += wrow[c] * xi[c];
+    v8f a0{}, a1{}, a2{}, a3{};
+    int64_t c = 0;
+    for (; c + 32 <= k8; c += 32) {
+      a0 += load8(wrow + c) * load8(xi + c);
+      a1 += load8(wrow + c + 8) * load8(xi + c + 8);
+      a2 += load8(wrow + c + 16) * load8(xi + c + 16);
+      a3 += load8(wrow + c + 24) * load8(xi + c + 24);
+    }
+    for (; c < k8; c += 8) a0 += load8(wrow + c) * load8(xi + c);
+    float s = hsum((a0 + a1) + (a2 + a3));
+    for (int64_t cc = k8; cc < k; ++cc) s += wrow[cc] * xi[cc];
     y[i * ldy] = s;
   }
 }

@@ -1,0 +1,461 @@
+// Bad input, end to end (docs/RELIABILITY.md, "Bad-input matrix"): each case gets one clear error (or a
+// documented, safe outcome), the process keeps running, and nothing half-written is left behind. Rows already
+// covered elsewhere (malformed model corpus, CLI flags, context full mid-run) name their tests in the matrix.
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/error.h"
+#include "fixtures.h"
+#include "generation/generator.h"
+#include "generation/model_bundle.h"
+#include "hogwild/event_json.h"
+#include "hogwild/layout.h"
+#include "hogwild/preset.h"
+#include "hogwild/preset_library.h"
+#include "hogwild/session.h"
+#include "model/gguf_writer.h"
+#include "sampling/sampler.h"
+
+namespace fs = std::filesystem;
+using namespace hogwild;
+using hogwild::test::fixture;
+
+namespace {
+
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = fs::temp_directory_path() / ("hogwild-bad-input-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+    fs::remove_all(path_);
+    fs::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  const fs::path& path() const { return path_; }
+  std::vector<std::string> entries() const {
+    std::vector<std::string> out;
+    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
+ private:
+  fs::path path_;
+};
+
+std::string read_all(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
+}
+
+// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(const std::string& s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) { ++i; continue; }
+    if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
+    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
+    else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
+    else return false;
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const auto d = static_cast<unsigned char>(s[i + k]);
+      if ((d & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (d & 0x3f);
+    }
+    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+// Lone continuation bytes, a truncated 2-byte and 4-byte sequence, an overlong "/", an encoded surrogate, 0xFF.
+const std::string kInvalidUtf8 = "Once \x80\xbf upon \xc3 a \xf0\x9f\x98 time \xc0\xaf there \xed\xa0\x80 was \xff.";
+
+ModelBundle& stories() {
+  static ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
+  return b;
+}
+
+std::vector<int32_t> greedy(const Model& model, const Tokenizer& tok, int n) {
+  Generator gen(model, tok, 1);
+  GenerateOptions o;
+  o.max_new_tokens = n;
+  o.sampling.temperature = 0;
+  o.stop_on_eos = o.stop_on_bos = false;
+  return gen.generate("Once upon a time", o).new_ids;
+}
+
+// Lowers this process's file-size limit for the scope, so that writes past `bytes` fail with EFBIG (a full disk,
+// without root or a tiny mount). SIGXFSZ is ignored meanwhile, else the kernel would kill the process.
+class FileSizeLimit {
+ public:
+  explicit FileSizeLimit(rlim_t bytes) {
+    getrlimit(RLIMIT_FSIZE, &old_);
+    old_handler_ = signal(SIGXFSZ, SIG_IGN);
+    rlimit lim = old_;
+    lim.rlim_cur = bytes;
+    ok_ = setrlimit(RLIMIT_FSIZE, &lim) == 0;
+  }
+  ~FileSizeLimit() {
+    setrlimit(RLIMIT_FSIZE, &old_);
+    signal(SIGXFSZ, old_handler_);
+  }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit old_{};
+  sighandler_t old_handler_{};
+  bool ok_ = false;
+};
+
+}  // namespace
+
+// ---- model paths that are not model files
+
+TEST(BadInput, ModelPathThatIsNotARegularFile) {
+  TempDir dir;
+  const fs::path fifo = dir.path() / "model.fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  // A FIFO must be refused at once, not wait forever for a writer.
+  for (const fs::path& p : {fifo, dir.path()}) {
+    try {
+      load_model(p.string());
+      ADD_FAILURE() << "no error for " << p;
+    } catch (const ModelError& e) {
+      EXPECT_NE(std::string(e.what()).find("not a regular file"), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_THROW(load_model((dir.path() / "missing.gguf").string()), ModelError);
+}
+
+// ---- tokenizer / model mismatches
+
+TEST(BadInput, TokenizerVocabularyOfAnotherSizeIsRejected) {
+  // A GGUF model of vocab 260 with a 512-token tokenizer file, and the 32000-token Llama-2 one with stories260K.
+  TempDir dir;
+  ModelConfig c;
+  c.dim = 8, c.hidden_dim = 16, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 1, c.head_dim = 4;
+  c.vocab_size = 260, c.context_length = 32, c.rope_dim = 4, c.tied_output = true;
+  const std::string model = (dir.path() / "tiny.gguf").string();
+  write_random_llama_gguf(model, c, DType::F32, 1);
+  EXPECT_NO_THROW(open_model_bundle(model));  // its own embedded vocabulary fits
+  for (const std::string& tok : {fixture("stories260K/tok512.model"), fixture("llama2-tokenizer/tokenizer.model")}) {
+    try {
+      open_model_bundle(model, tok);
+      ADD_FAILURE() << "no error for " << tok;
+    } catch (const ModelError& e) {
+      EXPECT_NE(std::string(e.what()).find("260"), std::string::npos) << e.what();
+    }
+  }
+}
+
+// ---- prompts longer than the context
+
+TEST(BadInput, GeneratorPromptLongerThanContextIsAConfigError) {
+  ModelBundle& b = stories();  // context 512
+  std::string prompt;
+  for (int i = 0; i < 300; ++i) prompt += "Lily and Tom went to the park. ";
+  Generator gen(b.model, *b.tokenizer, 1);
+  GenerateOptions o;
+  o.max_new_tokens = 4;
+  try {
+    gen.generate(prompt, o);
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("context is 512"), std::string::npos) << e.what();
+  }
+  // The generator is still usable afterwards.
+  EXPECT_EQ(gen.generate("Once", o).new_ids.size(), 4u);
+}
+
+TEST(BadInput, GeneratorStopsAtTheContextLimit) {
+  ModelBundle& b = stories();
+  Generator gen(b.model, *b.tokenizer, 1);
+  GenerateOptions o;
+  o.max_new_tokens = 10000;
+  o.sampling.temperature = 0;
+  o.stop_on_eos = o.stop_on_bos = false;
+  const GenerateResult r = gen.generate("Once upon a time", o);
+  EXPECT_EQ(r.stop_reason, "context");
+  // Every cache position is used; the last sampled token needs none (it is never fed back).
+  EXPECT_EQ(r.prompt_ids.size() + r.new_ids.size(), static_cast<size_t>(b.model.config.context_length) + 1);
+}
+
+// ---- W out of range: preset (JSON and code), layout, session
+
+TEST(BadInput, TooManyWorkersIsAConfigErrorEverywhere) {
+  EXPECT_THROW(Layout(LayoutKind::Combined, Layout::kMaxWorkers + 1), ConfigError);
+  EXPECT_THROW(Layout(LayoutKind::Contiguous, 0), ConfigError);
+  EXPECT_THROW(Layout(LayoutKind::Interleaved, -3), ConfigError);
+  nlohmann::json j = preset_to_json(Preset{});
+  j["workers"]["count"] = 9;
+  try {
+    preset_from_json(j, "big.json");
+    FAIL() << "no error";
+  } catch (const ConfigError& e) {
+    EXPECT_NE(std::string(e.what()).find("workers.count"), std::string::npos) << e.what();
+  }
+  Preset p;
+  p.workers = 9;
+  ModelBundle& b = stories();
+  EXPECT_THROW(HogwildSession(b.model, *b.tokenizer, p, "task"), ConfigError);
+}
+
+// ---- invalid sampling values
+
+TEST(BadInput, ImpossibleSamplingValuesAreConfigErrors) {
+  const auto bad = [](auto set, const char* field) {
+    SamplingParams s;
+    set(s);
+    try {
+      s.validate();
+      ADD_FAILURE() << "no error for " << field;
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(field), std::string::npos) << e.what();
+    }
+    EXPECT_THROW(Sampler{s}, ConfigError) << field;
+  };
+  bad([](SamplingParams& s) { s.temperature = -0.5f; }, "temperature");
+  bad([](SamplingParams& s) { s.temperature = NAN; }, "temperature");
+  bad([](SamplingParams& s) { s.temperature = INFINITY; }, "temperature");
+  bad([](SamplingParams& s) { s.top_p = 1.5f; }, "top_p");
+  bad([](SamplingParams& s) { s.top_p = 0.f; }, "top_p");
+  bad([](SamplingParams& s) { s.top_k = -1; }, "top_k");
+  bad([](SamplingParams& s) { s.min_p = 2.f; }, "min_p");
+  bad([](SamplingParams& s) { s.repetition_penalty = 0.f; }, "repetition_penalty");
+
+  for (const auto& [field, value] : std::vector<std::pair<std::string, nlohmann::json>>{
+           {"temperature", -1}, {"top_p", 1.5}, {"top_k", -2}, {"min_p", -0.1}, {"temperature", "hot"}}) {
+    nlohmann::json j = preset_to_json(Preset{});
+    j["sampling"][field] = value;
+    try {
+      preset_from_json(j, "s.json");
+      ADD_FAILURE() << "no error for sampling." << field << " = " << value.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find("sampling." + field), std::string::npos) << e.what();
+    }
+  }
+}
+
+// ---- presets: missing, extra, wrong-typed fields; schema and version
+
+TEST(BadInput, PresetSchemaProblemsAreOneLineConfigErrors) {
+  const nlohmann::json good = preset_to_json(Preset{});
+  struct Case {
+    const char* what;
+    nlohmann::json j;
+    const char* expect;  // in the message
+  };
+  std::vector<Case> cases;
+  nlohmann::json j = good;
+  j["version"] = kPresetVersion + 1;
+  cases.push_back({"newer version", j, "version"});
+  j = good;
+  j.erase("schema");
+  cases.push_back({"no schema", j, "schema"});
+  j = good;
+  j["schema"] = "something-else";
+  cases.push_back({"foreign schema", j, "schema"});
+  j = good;
+  j["colour"] = "blue";
+  cases.push_back({"unknown top-level field", j, "colour"});
+  j = good;
+  j["sampling"]["warmth"] = 1;
+  cases.push_back({"unknown nested field", j, "warmth"});
+  j = good;
+  j["workers"]["count"] = "two";
+  cases.push_back({"string for an integer", j, "workers.count"});
+  j = good;
+  j["workers"]["count"] = 2.5;
+  cases.push_back({"fraction for an integer", j, "workers.count"});
+  j = good;
+  j["step"]["openers"] = "not a list";
+  cases.push_back({"string for a list", j, "step.openers"});
+  cases.push_back({"array instead of object", nlohmann::json::array({1, 2}), "preset"});
+  for (const Case& c : cases) {
+    try {
+      preset_from_json(c.j, "p.json");
+      ADD_FAILURE() << c.what << ": no error";
+    } catch (const ConfigError& e) {
+      const std::string msg = e.what();
+      EXPECT_EQ(msg.find('\n'), std::string::npos) << c.what << ": " << msg;
+      EXPECT_EQ(msg.rfind("p.json", 0), 0u) << c.what << ": " << msg;
+      EXPECT_NE(msg.find(c.expect), std::string::npos) << c.what << ": " << msg;
+    }
+  }
+  // Missing optional fields keep their defaults.
+  const Preset minimal = preset_from_json({{"schema", "hogwild-preset"}, {"version", kPresetVersion}}, "min.json");
+  EXPECT_EQ(preset_to_json(minimal), good);
+}
+
+// ---- session/event files from a newer version
+
+TEST(BadInput, EventsOfANewerVersionAreConfigErrors) {
+  const auto fails = [](const nlohmann::json& j, const std::string& expect) {
+    try {
+      event_from_json(j);
+      ADD_FAILURE() << "no error for " << j.dump();
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(expect), std::string::npos) << e.what();
+    }
+  };
+  fails({{"type", "worker_paused"}, {"worker", 0}, {"pass", 3}}, "unknown event type 'worker_paused'");
+  fails({{"worker", 0}}, "malformed event");
+  fails({{"type", "token"}, {"worker", "zero"}}, "malformed event");
+  fails({{"type", "stats"}, {"pass", 0}, {"workers", 2}, {"layers", 1}, {"heads", 1}, {"blocks", {"a"}},
+         {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5}}},
+        "mass has the wrong size");
+  fails(nlohmann::json::array(), "malformed event");
+  // A known event with an extra field written by a newer version still reads.
+  const nlohmann::json tok = {{"type", "token"}, {"worker", 1},    {"token", 42},          {"text", "x"},
+                              {"step", 1},       {"pass", 7},      {"inserted", false},    {"new_field", true}};
+  EXPECT_EQ(std::get<TokenEvent>(event_from_json(tok)).token, 42);
+}
+
+// ---- text that is not UTF-8
+
+TEST(BadInput, InvalidUtf8PromptsEncodeAndDecodeToValidUtf8) {
+  for (const std::string& path : {fixture("stories260K/tok512.model"), fixture("llama2-tokenizer/tokenizer.model"),
+                                  fixture("stories260K/tok512.bin")}) {
+    const auto tok = load_tokenizer(path);
+    std::vector<int32_t> ids;
+    ASSERT_NO_THROW(ids = tok->encode(kInvalidUtf8, true)) << path;
+    ASSERT_NO_THROW(tok->encode_continuation(kInvalidUtf8)) << path;
+    const std::string text = tok->decode(ids);
+    EXPECT_TRUE(valid_utf8(text)) << path << ": " << text;
+    EXPECT_NE(text.find("upon"), std::string::npos) << path << ": " << text;
+    // One U+FFFD per byte that belongs to no valid character.
+    const std::string R = kReplacement;
+    EXPECT_EQ(text, "Once " + R + R + " upon " + R + " a " + R + R + R + " time " + R + R + " there " + R + R + R +
+                        " was " + R + ".")
+        << path;
+    TokenStreamDecoder stream(*tok);
+    std::string streamed;
+    for (int32_t id : ids) streamed += stream.push(id);
+    streamed += stream.flush();
+    EXPECT_EQ(streamed, text) << path;
+  }
+  // Byte tokens that form no character decode to U+FFFD, one per byte, in both decoders.
+  const auto tok = load_tokenizer(fixture("stories260K/tok512.model"));
+  const int32_t byte_ff = 3 + 0xff, byte_c3 = 3 + 0xc3;  // <0xFF>, <0xC3> (tok512: <unk> <s> </s> then 256 bytes)
+  ASSERT_EQ(tok->piece(byte_ff), "<0xFF>");
+  const std::string text = tok->decode({1, byte_ff, byte_c3});
+  EXPECT_EQ(text, kReplacement + kReplacement);
+  TokenStreamDecoder stream(*tok);
+  std::string streamed = stream.push(1) + stream.push(byte_ff) + stream.push(byte_c3);
+  streamed += stream.flush();
+  EXPECT_EQ(streamed, text);
+}
+
+TEST(BadInput, InvalidUtf8PromptRunsThroughGeneratorAndSession) {
+  ModelBundle& b = stories();
+  Generator gen(b.model, *b.tokenizer, 1);
+  GenerateOptions o;
+  o.max_new_tokens = 16;
+  const GenerateResult r = gen.generate(kInvalidUtf8, o);
+  EXPECT_TRUE(valid_utf8(r.text)) << r.text;
+  Preset p = load_preset(find_preset("tiny-stories"));  // a prompt that fits stories260K's 512 positions
+  p.workers = 2;
+  p.budget.max_passes = 8;
+  SessionOptions so;
+  so.threads = 1;
+  HogwildSession s(b.model, *b.tokenizer, p, kInvalidUtf8, so);
+  while (s.step()) {
+  }
+  EXPECT_NE(s.prompt_text().find(kInvalidUtf8), std::string::npos);  // the task is kept as given
+  EXPECT_GT(s.passes(), 0);
+  for (int w = 0; w < 2; ++w) EXPECT_TRUE(valid_utf8(s.transcript(w))) << s.transcript(w);
+  EXPECT_TRUE(valid_utf8(s.assembled_response().substr(s.prompt_text().size())));
+}
+
+// ---- a model file deleted or replaced while mapped
+
+TEST(BadInput, ModelFileDeletedOrReplacedWhileLoaded) {
+  TempDir dir;
+  const fs::path path = dir.path() / "m.bin";
+  fs::copy_file(fixture("stories260K/stories260K.bin"), path);
+  const ModelBundle b = open_model_bundle(path.string(), fixture("stories260K/tok512.model"));
+  const std::vector<int32_t> before = greedy(b.model, *b.tokenizer, 24);
+
+  // Deleted: the map keeps the old inode alive.
+  fs::remove(path);
+  EXPECT_EQ(greedy(b.model, *b.tokenizer, 24), before);
+
+  // Replaced by another file under the same name (a new inode: a rename over it, or delete + write).
+  {
+    std::string other = read_all(fixture("stories260K/stories260K.bin"));
+    for (size_t i = 28; i < other.size(); i += 7) other[i] = static_cast<char>(other[i] ^ 0x5a);
+    const fs::path tmp = dir.path() / "m.bin.new";
+    std::ofstream(tmp, std::ios::binary) << other;
+    fs::rename(tmp, path);
+  }
+  EXPECT_EQ(greedy(b.model, *b.tokenizer, 24), before);
+  // ... and a load of the new file sees the new bytes.
+  const Model replaced = load_model(path.string());
+  EXPECT_NE(greedy(replaced, *b.tokenizer, 24), before);
+}
+
+// ---- disk full while saving
+
+TEST(BadInput, DiskFullWhenSavingAPresetKeepsTheOldFile) {
+  TempDir dir;
+  const fs::path target = dir.path() / "mine.json";
+  Preset p;
+  save_preset(p, target);
+  const std::string original = read_all(target);
+  ASSERT_GT(original.size(), 1024u);
+  Preset bigger = p;
+  bigger.description = std::string(8192, 'x');
+  {
+    FileSizeLimit limit(1024);
+    ASSERT_TRUE(limit.ok());
+    try {
+      save_preset(bigger, target);
+      ADD_FAILURE() << "no error";
+    } catch (const ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(target.filename().string()), std::string::npos) << e.what();
+    }
+  }
+  EXPECT_EQ(read_all(target), original);
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"mine.json"});  // no temp file left
+  save_preset(bigger, target);  // space again: saving works
+  EXPECT_EQ(load_preset(target).description, bigger.description);
+}
+
+TEST(BadInput, DiskFullWhenWritingAGgufKeepsTheOldFile) {
+  TempDir dir;
+  const fs::path target = dir.path() / "model.gguf";
+  GgufWriter small;
+  small.set_string("general.architecture", "llama");
+  small.write(target.string());
+  const std::string original = read_all(target);
+  GgufWriter big;
+  big.set_string("general.architecture", "llama");
+  big.add_tensor_f32("t", DType::F32, {1024, 4}, std::vector<float>(4096, 1.f));
+  {
+    FileSizeLimit limit(4096);
+    ASSERT_TRUE(limit.ok());
+    EXPECT_THROW(big.write(target.string()), Error);
+  }
+  EXPECT_EQ(read_all(target), original);
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.gguf"});  // no temp file left
+}

@@ -1,0 +1,217 @@
+// measure_gui_overhead: issue #4's GUI overhead, measured (a program, not a timed ctest test: timings on a shared
+// machine are not pass/fail material). Prints two small tables:
+//
+//  1. Throughput: the same preset, model and passes run R times (alternating) headless — a plain HogwildSession
+//     loop, as hogwild-cli runs it — and through the bridge (EngineController/EngineRunner) with a live MainWindow
+//     attached (shown; offscreen under QT_QPA_PLATFORM=offscreen). Wall time from start to finished, prefill
+//     included in both; tokens/s = sampled tokens / wall. Target: bridge/headless >= 0.95 (median of the runs).
+//  2. Frame time: 8 workers, a few thousand tokens, live: per batch, the GUI thread's time to handle the batch
+//     (MainWindow::onBatch: panes, history, heatmap matrices) and to repaint the window afterwards (the
+//     UpdateRequest/Paint events that follow it). Target < 16 ms per batch (p95 and max shown too).
+//
+//   QT_QPA_PLATFORM=offscreen build/tests/ui/measure_gui_overhead [--repeat 5] [--passes 200] [--workers 2]
+//       [--model FILE] [--frame-passes 500]
+// Without --model, two models: stories260K (fixtures) and a random-weight llama GGUF of a larger shape (written
+// to a temp dir), because stories260K's passes are so short that per-pass overheads dominate.
+#include <algorithm>
+#include <cstdio>
+#include <numeric>
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "common/log.h"
+#include "control_bar.h"
+#include "engine_controller.h"
+#include "generation/model_bundle.h"
+#include "hogwild/preset_library.h"
+#include "hogwild/session.h"
+#include "main_window.h"
+#include "model/gguf_writer.h"
+
+using namespace hogwild;
+using namespace hogwild::ui;
+
+namespace {
+
+// Times every event the GUI thread handles, so that a batch's handling and the repaint after it can be attributed.
+class TimedApp : public QApplication {
+ public:
+  using QApplication::QApplication;
+  QObject* batch_receiver = nullptr;          // the EngineController: a queued eventsReady arrives as a MetaCall
+  std::vector<double> batch_ms, paint_ms;     // per batch: onBatch, then the repaint(s) until the next batch
+  bool recording = false;
+  bool notify(QObject* o, QEvent* e) override {
+    if (!recording) return QApplication::notify(o, e);
+    const QEvent::Type t = e->type();
+    const bool batch = o == batch_receiver && t == QEvent::MetaCall;
+    const bool paint = t == QEvent::UpdateRequest || (t == QEvent::Paint && o->isWidgetType() && static_cast<QWidget*>(o)->isWindow());
+    if (!batch && !paint) return QApplication::notify(o, e);
+    QElapsedTimer timer;
+    timer.start();
+    const bool r = QApplication::notify(o, e);
+    const double ms = static_cast<double>(timer.nsecsElapsed()) / 1e6;
+    if (batch) {
+      batch_ms.push_back(ms);
+      paint_ms.push_back(0);
+    } else if (!paint_ms.empty()) {
+      paint_ms.back() += ms;
+    }
+    return r;
+  }
+};
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+double pct(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
+}
+
+Preset make_preset(int workers, int passes) {
+  Preset p = load_preset(find_preset("tiny-stories"));
+  p.workers = workers;
+  p.budget.max_passes = passes;
+  p.stop.on_eos = false;  // same passes in every run
+  return p;
+}
+
+struct RunResult {
+  double seconds = 0;
+  qint64 tokens = 0;
+};
+
+RunResult run_headless(const ModelBundle& b, const Preset& p, const std::string& task) {
+  QElapsedTimer t;
+  t.start();
+  HogwildSession s(b, p, task);
+  s.prefill();
+  while (s.step()) {
+  }
+  return {static_cast<double>(t.nsecsElapsed()) / 1e9, s.generated_tokens()};
+}
+
+RunResult run_bridge(MainWindow& w, const Preset& p, const QString& task) {
+  w.applyPreset(p, {});
+  w.controls()->setTask(task);
+  RunProgress last;
+  auto c1 = QObject::connect(&w.engine(), &EngineController::eventsReady, [&](const EngineBatchPtr& b) { last = b->progress; });
+  bool finished = false;
+  auto c2 = QObject::connect(&w.engine(), &EngineController::stateChanged, [&](RunState s) { finished = finished || s == RunState::Finished; });
+  QElapsedTimer t;
+  t.start();
+  Q_EMIT w.controls()->startClicked();
+  if (!QTest::qWaitFor([&] { return finished; }, 600000)) qFatal("bridge run did not finish");
+  QCoreApplication::processEvents();  // the last batch and its repaint
+  const double s = static_cast<double>(t.nsecsElapsed()) / 1e9;
+  QObject::disconnect(c1);
+  QObject::disconnect(c2);
+  return {s, last.tokens};
+}
+
+void load(MainWindow& w, const QString& model) {
+  bool ready = false;
+  QString err;
+  auto c1 = QObject::connect(&w.engine(), &EngineController::stateChanged, [&](RunState s) { ready = ready || s == RunState::Ready; });
+  auto c2 = QObject::connect(&w.engine(), &EngineController::errorOccurred, [&](const QString& m) { err = m; });
+  w.loadModelFile(model);
+  if (!QTest::qWaitFor([&] { return ready || !err.isEmpty(); }, 120000) || !err.isEmpty()) qFatal("model not loaded: %s", qPrintable(err));
+  QObject::disconnect(c1);
+  QObject::disconnect(c2);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM")) qputenv("QT_QPA_PLATFORM", "offscreen");
+  if (qEnvironmentVariableIsEmpty("HOGWILD_LOG_LEVEL")) qputenv("HOGWILD_LOG_LEVEL", "warn");
+  TimedApp app(argc, argv);
+  QCommandLineParser cli;
+  cli.addHelpOption();
+  QCommandLineOption repeat("repeat", "Runs per mode (median reported).", "R", "5");
+  QCommandLineOption passes("passes", "Passes per throughput run.", "N", "200");
+  QCommandLineOption workers("workers", "Workers for the throughput runs.", "W", "2");
+  QCommandLineOption model("model", "Model file (default: stories260K and a random 5M-parameter GGUF).", "FILE");
+  QCommandLineOption frame_passes("frame-passes", "Passes of the 8-worker frame-time run.", "N", "500");
+  cli.addOptions({repeat, passes, workers, model, frame_passes});
+  cli.process(app);
+  if (const char* lvl = std::getenv("HOGWILD_LOG_LEVEL")) hogwild::set_log_level(lvl);
+  const int R = std::max(1, cli.value(repeat).toInt()), N = std::max(1, cli.value(passes).toInt()), W = std::max(1, cli.value(workers).toInt());
+
+  QTemporaryDir tmp;
+  QStringList models;
+  if (cli.isSet(model)) {
+    models << cli.value(model);
+  } else {
+    models << QString(HOGWILD_MODELS_DIR) + "/stories260K-gguf/stories260K.gguf";
+    ModelConfig c;
+    c.dim = 256;
+    c.hidden_dim = 768;
+    c.n_layers = 4;
+    c.n_heads = 8;
+    c.n_kv_heads = 8;
+    c.head_dim = 32;
+    c.vocab_size = 4096;
+    c.context_length = 8192;
+    c.rope_dim = 32;
+    const QString p = tmp.filePath("random-5M-f32.gguf");
+    write_random_llama_gguf(p.toStdString(), c, DType::F32, 1);
+    models << p;
+  }
+
+  MainWindow::Options o;
+  o.auto_load_model = false;
+  o.restore_settings = false;
+  MainWindow w(o);
+  w.resize(1600, 1000);
+  w.show();
+  w.engine().setDelayMs(0);
+  const QString task = "Once upon a time";
+
+  std::printf("\n== Throughput: %d workers, %d passes, %d runs per mode (median), wall time incl. prefill\n", W, N, R);
+  std::printf("| model | headless tok/s | bridge + window tok/s | ratio | tokens/run |\n|---|---:|---:|---:|---:|\n");
+  for (const QString& m : models) {
+    const ModelBundle b = open_model_bundle(m.toStdString());
+    load(w, m);
+    const Preset p = make_preset(W, N);
+    std::vector<double> head, bridge;
+    qint64 tokens = 0;
+    for (int r = 0; r < R; ++r) {
+      const RunResult h = run_headless(b, p, task.toStdString());
+      const RunResult g = run_bridge(w, p, task);
+      if (h.tokens != g.tokens) std::fprintf(stderr, "note: token counts differ (%lld vs %lld)\n", static_cast<long long>(h.tokens), static_cast<long long>(g.tokens));
+      head.push_back(static_cast<double>(h.tokens) / h.seconds);
+      bridge.push_back(static_cast<double>(g.tokens) / g.seconds);
+      tokens = h.tokens;
+    }
+    std::printf("| %s | %.0f | %.0f | %.3f | %lld |\n", qPrintable(QFileInfo(m).fileName()), median(head), median(bridge),
+                median(bridge) / median(head), static_cast<long long>(tokens));
+    std::fflush(stdout);
+  }
+
+  // Frame time: 8 workers, live, a few thousand tokens.
+  const QString fm = models.last();
+  load(w, fm);
+  const int FP = std::max(1, cli.value(frame_passes).toInt());
+  app.batch_receiver = &w.engine();
+  app.recording = true;
+  const RunResult fr = run_bridge(w, make_preset(8, FP), task);
+  QTest::qWait(50);
+  app.recording = false;
+  std::vector<double> frame;
+  for (size_t i = 0; i < app.batch_ms.size(); ++i) frame.push_back(app.batch_ms[i] + app.paint_ms[i]);
+  std::printf("\n== Frame time: 8 workers, %d passes, %lld tokens, %zu batches (%s, window %dx%d)\n", FP, static_cast<long long>(fr.tokens),
+              frame.size(), qPrintable(QFileInfo(fm).fileName()), w.width(), w.height());
+  std::printf("| per batch (ms) | median | p95 | max |\n|---|---:|---:|---:|\n");
+  std::printf("| handle batch (panes, history, heatmap matrices) | %.2f | %.2f | %.2f |\n", median(app.batch_ms), pct(app.batch_ms, 0.95), pct(app.batch_ms, 1.0));
+  std::printf("| repaint after it | %.2f | %.2f | %.2f |\n", median(app.paint_ms), pct(app.paint_ms, 0.95), pct(app.paint_ms, 1.0));
+  std::printf("| frame (both) | %.2f | %.2f | %.2f |\n", median(frame), pct(frame, 0.95), pct(frame, 1.0));
+  return 0;
+}

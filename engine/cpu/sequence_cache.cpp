@@ -96,7 +96,17 @@ void SequenceCache::attend(int layer, float* q, float* k, const float* v, float*
         float* qh = q + s * qdim + static_cast<size_t>(h) * head_dim_;
         rope_.rotate(qh, 1, slot_cos_.data() + s * rope_.pairs(), slot_sin_.data() + s * rope_.pairs());
         scores.resize(static_cast<size_t>(p + 1));
-        for (int64_t j = 0; j <= p; ++j) scores[static_cast<size_t>(j)] = dot(qh, key(layer, r, j) + kvh * head_dim_, head_dim_) * scale;
+        if (head_dim_ <= 16) {
+          // Tiny heads (stories260K: 8): an inline loop; a call into the vector kernel costs more than the work.
+          for (int64_t j = 0; j <= p; ++j) {
+            const float* kj = key(layer, r, j) + kvh * head_dim_;
+            float sum = 0.f;
+            for (int d = 0; d < head_dim_; ++d) sum += qh[d] * kj[d];
+            scores[static_cast<size_t>(j)] = sum * scale;
+          }
+        } else {
+          for (int64_t j = 0; j <= p; ++j) scores[static_cast<size_t>(j)] = dot(qh, key(layer, r, j) + kvh * head_dim_, head_dim_) * scale;
+        }
         softmax(scores.data(), p + 1);
         std::fill(o, o + head_dim_, 0.f);
         for (int64_t j = 0; j <= p; ++j) {

@@ -21,6 +21,11 @@ void swiglu(float* gate, const float* up, int64_t count);
 // In-place numerically stable softmax of n floats.
 void softmax(float* x, int64_t n);
 
+// Whether large F32 batches (prefill) go through OpenBLAS SGEMM (default) or the engine's own row kernel;
+// hogwild-bench measures both.
+void set_blas_enabled(bool on);
+bool blas_enabled();
+
 // Dot product of two fp32 vectors (vectorized).
 float dot(const float* a, const float* b, int64_t n);
 

@@ -16,6 +16,7 @@
 #include "family_models.h"
 #include "fixtures.h"
 #include "generation/model_bundle.h"
+#include "hogwild/session.h"
 #include "model/hf_chat_template.h"
 #include "model/hf_loader.h"
 #include "tokenizer/bpe_unicode.h"
@@ -201,4 +202,87 @@ TEST(FamilyLoading, HfBundleWithTokenizerPadsVocabularyAndStops) {
 }
 
 }  // namespace
+// Hogwild on each family (mechanics): W = 2, combined layout, over the tiny random model of every family — q/k
+// biases, per-head q/k norms, NeoX pairing and Llama-3 frequency factors all go through the shared block cache.
+// The models carry no vocabulary, so a word-per-id tokenizer stands in: every 5th id ends a sentence and a
+// paragraph, so steps finish and merge.
+namespace {
+class WordTokenizer : public Tokenizer {
+ public:
+  explicit WordTokenizer(int n) : n_(n) {}
+  std::vector<int32_t> encode(std::string_view text, bool add_bos) const override {
+    std::vector<int32_t> ids;
+    if (add_bos) ids.push_back(1);
+    // One id per word (hash), so inserted headers and prefixes stay a few tokens long.
+    size_t h = 0;
+    bool in_word = false;
+    for (char ch : text) {
+      if (ch == ' ' || ch == '\n') {
+        if (in_word) ids.push_back(3 + static_cast<int32_t>(h % static_cast<size_t>(n_ - 3)));
+        in_word = false;
+        h = 0;
+      } else {
+        h = h * 131 + static_cast<unsigned char>(ch);
+        in_word = true;
+      }
+    }
+    if (in_word) ids.push_back(3 + static_cast<int32_t>(h % static_cast<size_t>(n_ - 3)));
+    return ids;
+  }
+  std::string piece(int32_t id) const override { return text_of(id); }
+  int vocab_size() const override { return n_; }
+  int32_t bos_id() const override { return 1; }
+  int32_t eos_id() const override { return 2; }
+  bool is_control(int32_t id) const override { return id < 3; }
+  bool add_bos_default() const override { return true; }
+  void decode_token(int32_t id, DecodeState&, std::string& out) const override {
+    if (id < 0 || id >= n_) throw Error("id out of range");
+    if (id >= 3) out += text_of(id);
+  }
+
+ private:
+  static std::string text_of(int32_t id) { return "w" + std::to_string(id) + (id % 5 == 0 ? ".\n\n" : " "); }
+  int n_;
+};
+}  // namespace
+
+TEST_P(Families, HogwildTwoWorkersCombinedRunsEndToEnd) {
+  const auto& s = GetParam();
+  const std::string path = temp_dir(s.name + "-hw.gguf");
+  test::write_family_gguf(s, path, DType::F32);
+  const Model m = load_model(path);
+  WordTokenizer tok(m.config.vocab_size);
+  Preset p;
+  p.workers = 2;
+  p.layout = PresetLayout::Combined;
+  p.budget.max_passes = 25;  // tokens, prefixes and questions of 2 workers stay inside the 256-token context
+  p.finisher.max_tokens = 0;
+  p.sampling.temperature = 1.0;
+  p.sampling.top_k = 0;
+  p.sampling.seed = 3;
+  p.banned.strings.clear();
+  p.stop.on_eos = false;
+  p.collaboration.interval = 8;  // the question comes up within the run
+  p.prompt.rules.clear();  // the paper's prompt is longer than these models' 256-token context
+  p.prompt.how_to_collaborate.clear();
+  p.prompt.solve.clear();
+  HogwildSession session(m, tok, p, "task");
+  int merged = 0;
+  struct Count : EventObserver {
+    int* merged;
+    void on_event(const EngineEvent& e) override { *merged += std::holds_alternative<StepFinishedEvent>(e); }
+  } count;
+  count.merged = &merged;
+  session.set_observer(&count);
+  while (session.step()) {
+  }
+  ASSERT_TRUE(session.finished());
+  EXPECT_EQ(session.result()->reason, "budget") << session.result()->message;
+  EXPECT_EQ(session.passes(), 25);
+  EXPECT_GT(merged, 0) << "steps ending in '.\\n\\n' merge into common";
+  for (int w = 0; w < 2; ++w) EXPECT_GE(session.sampled(w).size(), 25u);
+  for (float v : session.last_logits()) ASSERT_TRUE(std::isfinite(v));
+}
+
 }  // namespace hogwild
+

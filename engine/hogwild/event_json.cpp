@@ -1,5 +1,7 @@
 #include "hogwild/event_json.h"
 
+#include <cstdint>
+
 #include "common/error.h"
 
 namespace hogwild {
@@ -11,6 +13,19 @@ struct Overloaded : F... {
 };
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
+
+// Integers from untrusted JSON: must be integral JSON numbers within [lo, hi] (a float or a huge value is an
+// error, never a wrapped or undefined conversion).
+int64_t int_field(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi) {
+  const nlohmann::json& v = j.at(key);
+  if (!v.is_number_integer()) throw ConfigError(std::string("malformed event: field \"") + key + "\" must be an integer");
+  const int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? hi + 1 : v.get<int64_t>();
+  if (x < lo || x > hi)
+    throw ConfigError(std::string("malformed event: field \"") + key + "\" is out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
+  return x;
+}
+constexpr int64_t kMaxInt = 2147483647;
+constexpr int64_t kMaxCount = int64_t{1} << 40;
 }  // namespace
 
 nlohmann::json event_to_json(const EngineEvent& ev) {
@@ -56,47 +71,56 @@ EngineEvent event_from_json(const nlohmann::json& j) {
     const std::string type = j.at("type").get<std::string>();
     if (type == "token") {
       TokenEvent e;
-      e.worker = j.at("worker").get<int>();
-      e.token = j.at("token").get<int32_t>();
+      e.worker = static_cast<int>(int_field(j, "worker", 0, 63));
+      e.token = static_cast<int32_t>(int_field(j, "token", 0, kMaxInt));
       e.text = j.at("text").get<std::string>();
-      e.step = j.at("step").get<int>();
-      e.pass = j.at("pass").get<int64_t>();
+      e.step = static_cast<int>(int_field(j, "step", 0, kMaxInt));
+      e.pass = int_field(j, "pass", 0, kMaxCount);
       e.inserted = j.at("inserted").get<bool>();
       if (j.contains("top"))
-        for (const auto& t : j["top"]) e.top.emplace_back(t.at(0).get<int32_t>(), t.at(1).get<float>());
+        for (const auto& t : j["top"]) {
+          if (!t.is_array() || t.size() != 2 || !t[0].is_number_integer() || !t[1].is_number())
+            throw ConfigError("malformed event: field \"top\" must hold [id, probability] pairs");
+          const int64_t id = t[0].get<int64_t>();
+          if (id < 0 || id > kMaxInt) throw ConfigError("malformed event: field \"top\" holds an id out of range");
+          e.top.emplace_back(static_cast<int32_t>(id), t[1].get<float>());
+        }
       return e;
     }
     if (type == "step_finished") {
       StepFinishedEvent e;
-      e.worker = j.at("worker").get<int>();
-      e.step = j.at("step").get<int>();
+      e.worker = static_cast<int>(int_field(j, "worker", 0, 63));
+      e.step = static_cast<int>(int_field(j, "step", 0, kMaxInt));
       e.text = j.at("text").get<std::string>();
-      e.pass = j.at("pass").get<int64_t>();
-      e.history_tokens = j.at("history_tokens").get<int64_t>();
+      e.pass = int_field(j, "pass", 0, kMaxCount);
+      e.history_tokens = int_field(j, "history_tokens", 0, kMaxCount);
       return e;
     }
     if (type == "collab_question") {
       CollabQuestionEvent e;
-      e.worker = j.at("worker").get<int>();
-      e.step = j.at("step").get<int>();
+      e.worker = static_cast<int>(int_field(j, "worker", 0, 63));
+      e.step = static_cast<int>(int_field(j, "step", 0, kMaxInt));
       e.text = j.at("text").get<std::string>();
-      e.pass = j.at("pass").get<int64_t>();
+      e.pass = int_field(j, "pass", 0, kMaxCount);
       return e;
     }
     if (type == "stats") {
       StatsEvent e;
-      e.pass = j.at("pass").get<int64_t>();
-      e.workers = j.at("workers").get<int>();
-      e.layers = j.at("layers").get<int>();
-      e.heads = j.at("heads").get<int>();
+      e.pass = int_field(j, "pass", 0, kMaxCount);
+      e.workers = static_cast<int>(int_field(j, "workers", 1, 64));
+      e.layers = static_cast<int>(int_field(j, "layers", 1, 4096));
+      e.heads = static_cast<int>(int_field(j, "heads", 1, 4096));
       e.block_names = j.at("blocks").get<std::vector<std::string>>();
       e.block_owner = j.at("block_owner").get<std::vector<int>>();
       e.block_lengths = j.at("block_lengths").get<std::vector<int64_t>>();
+      const size_t F = e.block_names.size();
+      if (F == 0 || F > 1024 || e.block_owner.size() != F || e.block_lengths.size() != F)
+        throw ConfigError("stats event: blocks, block_owner and block_lengths must have the same, non-zero length");
       e.mass = j.at("mass").get<std::vector<float>>();
-      if (e.mass.size() != static_cast<size_t>(e.workers) * e.layers * e.heads * e.block_names.size())
+      if (e.mass.size() != static_cast<size_t>(e.workers) * static_cast<size_t>(e.layers) * static_cast<size_t>(e.heads) * F)
         throw ConfigError("stats event: mass has the wrong size");
       if (j.contains("drill")) {
-        e.drill_layer = j.at("drill_layer").get<int>();
+        e.drill_layer = static_cast<int>(int_field(j, "drill_layer", 0, e.layers - 1));
         e.drill = j.at("drill").get<std::vector<std::vector<float>>>();
       }
       return e;
@@ -106,8 +130,8 @@ EngineEvent event_from_json(const nlohmann::json& j) {
       e.reason = j.at("reason").get<std::string>();
       e.answer = j.at("answer").get<std::string>();
       e.message = j.at("message").get<std::string>();
-      e.passes = j.at("passes").get<int64_t>();
-      e.tokens = j.at("tokens").get<int64_t>();
+      e.passes = int_field(j, "passes", 0, kMaxCount);
+      e.tokens = int_field(j, "tokens", 0, kMaxCount);
       e.seconds = j.at("seconds").get<double>();
       return e;
     }

@@ -459,3 +459,19 @@ TEST(BadInput, DiskFullWhenWritingAGgufKeepsTheOldFile) {
   EXPECT_EQ(read_all(target), original);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.gguf"});  // no temp file left
 }
+
+// Fuzz findings F2 and F4 (docs/RELIABILITY.md): integers out of range, floats where integers belong and
+// inconsistent stats shapes are errors, never wrapped or undefined conversions.
+TEST(BadInput, EventIntegersAreRangeChecked) {
+  const auto fails = [](const nlohmann::json& j) {
+    EXPECT_THROW(event_from_json(j), ConfigError) << j.dump();
+  };
+  fails({{"type", "token"}, {"worker", 0}, {"token", 1}, {"text", ""}, {"step", 1}, {"pass", 0}, {"inserted", false},
+         {"top", {{38336203263181075.0, 0.5}}}});
+  fails({{"type", "token"}, {"worker", 1e30}, {"token", 1}, {"text", ""}, {"step", 1}, {"pass", 0}, {"inserted", false}});
+  fails({{"type", "token"}, {"worker", 0}, {"token", 4294967296LL}, {"text", ""}, {"step", 1}, {"pass", 0}, {"inserted", false}});
+  fails({{"type", "stats"}, {"pass", 0}, {"workers", -1}, {"layers", -1}, {"heads", 1}, {"blocks", {"a"}},
+         {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5}}});
+  fails({{"type", "stats"}, {"pass", 0}, {"workers", 1}, {"layers", 1}, {"heads", 1}, {"blocks", {"a", "b"}},
+         {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5, 0.5}}});
+}

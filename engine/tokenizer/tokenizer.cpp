@@ -1,5 +1,6 @@
 #include "tokenizer/tokenizer.h"
 
+#include <filesystem>
 #include <fstream>
 
 #include "common/error.h"
@@ -41,6 +42,11 @@ void TokenStreamDecoder::reset(bool at_sequence_start) {
 }
 
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path) {
+  // A FIFO or device would block the readers below forever (fuzz finding F3): only regular files are read.
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw ModelError(path + ": cannot open the tokenizer: no such file");
+  if (!std::filesystem::is_regular_file(st)) throw ModelError(path + ": the tokenizer is not a regular file");
   char magic[4] = {};
   std::ifstream(path, std::ios::binary).read(magic, 4);
   if (std::string_view(magic, 4) == "GGUF") return tokenizer_from_vocab(load_gguf_vocab(path), path);

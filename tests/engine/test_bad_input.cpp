@@ -26,6 +26,7 @@
 #include "hogwild/session.h"
 #include "model/gguf_writer.h"
 #include "sampling/sampler.h"
+#include "tokenizer/tokenizer.h"
 
 namespace fs = std::filesystem;
 using namespace hogwild;
@@ -474,4 +475,13 @@ TEST(BadInput, EventIntegersAreRangeChecked) {
          {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5}}});
   fails({{"type", "stats"}, {"pass", 0}, {"workers", 1}, {"layers", 1}, {"heads", 1}, {"blocks", {"a", "b"}},
          {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5, 0.5}}});
+}
+
+// Fuzz finding F3: a tokenizer path that is a FIFO fails at once instead of blocking.
+TEST(BadInput, TokenizerFifoIsRejected) {
+  const std::string fifo = (std::filesystem::temp_directory_path() / ("hogwild_tok_fifo_" + std::to_string(::getpid()))).string();
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_THROW(load_tokenizer(fifo), ModelError);
+  EXPECT_THROW(load_tokenizer(fifo + ".missing"), ModelError);
+  std::filesystem::remove(fifo);
 }

@@ -35,17 +35,17 @@ FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
 
 # ---- UI sanitizers (issues #6, #7; docs/UI.md "Sanitizers"). (a) every ui test (bridge stress included) under
 # ASan + LSan + UBSan, from the build-asan dir above; (b) the engine-thread bridge tests under ThreadSanitizer, in
-# their own build dir with only those two targets built. Suppressions: packaging/sanitizers/*.supp (each line has
+# their own build dir (not yet: see below). Suppressions: packaging/sanitizers/*.supp (each line has
 # its reason). Measured on 2 cores: see docs/UI.md.
 echo "== Tests (ASan + UBSan, ui)"
 QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$(pwd)/packaging/sanitizers/lsan.supp:print_suppressions=0 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L ui --timeout 2400
-echo "== ThreadSanitizer build (engine thread bridge)"
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=thread \
-  -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
-cmake --build build-tsan -j"$JOBS" --target test_engine_runner test_stress_bridge
-echo "== Tests (ThreadSanitizer: engine_runner, stress)"
-TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/packaging/sanitizers/tsan.supp" \
-  ctest --test-dir build-tsan --output-on-failure -R "engine_runner|stress" --timeout 2400
+# ThreadSanitizer is NOT run here yet: Debian's Qt is not built with TSan, so every queued signal (allocated in the
+# engine thread, delivered in the GUI thread through Qt's futex-based QMutex) is reported as a race. Making that run
+# meaningful needs happens-before annotations (__tsan_release/__tsan_acquire) around the bridge's queued calls;
+# packaging/sanitizers/tsan.supp and docs/RELIABILITY.md record what was tried. To run it by hand:
+#   cmake -S . -B build-tsan -G Ninja -DHOGWILD_SANITIZE=thread -DHOGWILD_ENABLE_CUDA=OFF && \
+#   cmake --build build-tsan --target test_engine_runner test_stress_bridge && QT_NO_GLIB=1 \
+#   TSAN_OPTIONS=suppressions=$PWD/packaging/sanitizers/tsan.supp ctest --test-dir build-tsan -R "engine_runner|stress"
 # ---- end UI sanitizers

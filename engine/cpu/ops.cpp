@@ -29,8 +29,16 @@ inline v8f load8(const float* p) {
 inline float hsum(v8f v) { return ((v[0] + v[1]) + (v[2] + v[3])) + ((v[4] + v[5]) + (v[6] + v[7])); }
 #endif
 
+// The clones are picked by an ifunc resolver while the program is being loaded; under ThreadSanitizer that
+// resolver runs instrumented before the TSan runtime exists and crashes, so TSan builds use the baseline only.
+#if defined(__SANITIZE_THREAD__)
+#define HOGWILD_VECTOR_CLONES
+#else
+#define HOGWILD_VECTOR_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
+#endif
+
 // y[i*ldy + j] for i < n = dot(w_row, x_i), for up to n inputs. Weight row read once for all inputs.
-__attribute__((target_clones("arch=x86-64-v3", "default")))
+HOGWILD_VECTOR_CLONES
 void dot_rows(const float* wrow, const float* x, int64_t n, int64_t k, float* y, int64_t ldy) {
   int64_t i = 0;
   const int64_t k8 = k & ~int64_t{7};

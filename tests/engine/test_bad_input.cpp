@@ -17,6 +17,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "temp_dir.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"
 #include "hogwild/event_json.h"
@@ -34,34 +35,7 @@ using hogwild::test::fixture;
 
 namespace {
 
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() / ("hogwild-bad-input-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
 
- private:
-  fs::path path_;
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>()};
-}
 
 // Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
 bool valid_utf8(const std::string& s) {
@@ -133,7 +107,7 @@ class FileSizeLimit {
 // ---- model paths that are not model files
 
 TEST(BadInput, ModelPathThatIsNotARegularFile) {
-  TempDir dir;
+  test::TempDir dir("bad-input");
   const fs::path fifo = dir.path() / "model.fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   // A FIFO must be refused at once, not wait forever for a writer.
@@ -152,7 +126,7 @@ TEST(BadInput, ModelPathThatIsNotARegularFile) {
 
 TEST(BadInput, TokenizerVocabularyOfAnotherSizeIsRejected) {
   // A GGUF model of vocab 260 with a 512-token tokenizer file, and the 32000-token Llama-2 one with stories260K.
-  TempDir dir;
+  test::TempDir dir("bad-input");
   ModelConfig c;
   c.dim = 8, c.hidden_dim = 16, c.n_layers = 1, c.n_heads = 2, c.n_kv_heads = 1, c.head_dim = 4;
   c.vocab_size = 260, c.context_length = 32, c.rope_dim = 4, c.tied_output = true;
@@ -391,7 +365,7 @@ TEST(BadInput, InvalidUtf8PromptRunsThroughGeneratorAndSession) {
 // ---- a model file deleted or replaced while mapped
 
 TEST(BadInput, ModelFileDeletedOrReplacedWhileLoaded) {
-  TempDir dir;
+  test::TempDir dir("bad-input");
   const fs::path path = dir.path() / "m.bin";
   fs::copy_file(fixture("stories260K/stories260K.bin"), path);
   const ModelBundle b = open_model_bundle(path.string(), fixture("stories260K/tok512.model"));
@@ -403,7 +377,7 @@ TEST(BadInput, ModelFileDeletedOrReplacedWhileLoaded) {
 
   // Replaced by another file under the same name (a new inode: a rename over it, or delete + write).
   {
-    std::string other = read_all(fixture("stories260K/stories260K.bin"));
+    std::string other = test::read_all(fixture("stories260K/stories260K.bin"));
     for (size_t i = 28; i < other.size(); i += 7) other[i] = static_cast<char>(other[i] ^ 0x5a);
     const fs::path tmp = dir.path() / "m.bin.new";
     std::ofstream(tmp, std::ios::binary) << other;
@@ -418,11 +392,11 @@ TEST(BadInput, ModelFileDeletedOrReplacedWhileLoaded) {
 // ---- disk full while saving
 
 TEST(BadInput, DiskFullWhenSavingAPresetKeepsTheOldFile) {
-  TempDir dir;
+  test::TempDir dir("bad-input");
   const fs::path target = dir.path() / "mine.json";
   Preset p;
   save_preset(p, target);
-  const std::string original = read_all(target);
+  const std::string original = test::read_all(target);
   ASSERT_GT(original.size(), 1024u);
   Preset bigger = p;
   bigger.description = std::string(8192, 'x');
@@ -436,19 +410,19 @@ TEST(BadInput, DiskFullWhenSavingAPresetKeepsTheOldFile) {
       EXPECT_NE(std::string(e.what()).find(target.filename().string()), std::string::npos) << e.what();
     }
   }
-  EXPECT_EQ(read_all(target), original);
+  EXPECT_EQ(test::read_all(target), original);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"mine.json"});  // no temp file left
   save_preset(bigger, target);  // space again: saving works
   EXPECT_EQ(load_preset(target).description, bigger.description);
 }
 
 TEST(BadInput, DiskFullWhenWritingAGgufKeepsTheOldFile) {
-  TempDir dir;
+  test::TempDir dir("bad-input");
   const fs::path target = dir.path() / "model.gguf";
   GgufWriter small;
   small.set_string("general.architecture", "llama");
   small.write(target.string());
-  const std::string original = read_all(target);
+  const std::string original = test::read_all(target);
   GgufWriter big;
   big.set_string("general.architecture", "llama");
   big.add_tensor_f32("t", DType::F32, {1024, 4}, std::vector<float>(4096, 1.f));
@@ -457,7 +431,7 @@ TEST(BadInput, DiskFullWhenWritingAGgufKeepsTheOldFile) {
     ASSERT_TRUE(limit.ok());
     EXPECT_THROW(big.write(target.string()), Error);
   }
-  EXPECT_EQ(read_all(target), original);
+  EXPECT_EQ(test::read_all(target), original);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.gguf"});  // no temp file left
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "temp_dir.h"
 #include "model/gguf_file.h"
 #include "model/gguf_vocab.h"
 #include "model/gguf_writer.h"
@@ -19,20 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// A unique scratch folder, removed with everything in it.
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("hogwild_test_gguf_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 std::vector<uint8_t> read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -79,7 +66,7 @@ std::vector<std::pair<std::string, GgufValue>> all_values() {
 }
 
 TEST(Gguf, RoundTripsEveryValueTypeTensorsAndAlignment) {
-  TempDir dir;
+  test::TempDir dir("gguf");
   const std::string path = dir.file("roundtrip.gguf");
   GgufWriter w(64);
   const auto kv = all_values();
@@ -284,14 +271,14 @@ TEST(Gguf, ReadsFromMemory) {
 }
 
 TEST(MappedFile, ReportsMissingAndEmptyFiles) {
-  TempDir dir;
+  test::TempDir dir("gguf");
   try {
     MappedFile m(dir.file("absent.bin"));
     FAIL();
   } catch (const ModelError& e) {
     EXPECT_NE(std::string(e.what()).find("absent.bin: cannot open: No such file or directory"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(MappedFile m(dir.path.string()), ModelError);  // a folder
+  EXPECT_THROW(MappedFile m(dir.path().string()), ModelError);  // a folder
   std::ofstream(dir.file("empty.bin")).close();
   const MappedFile empty(dir.file("empty.bin"));
   EXPECT_EQ(empty.size(), 0u);

@@ -14,6 +14,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "temp_dir.h"
 #include "model/gguf_file.h"
 #include "model/gguf_writer.h"
 #include "model/model.h"
@@ -25,19 +26,6 @@ namespace {
 namespace fs = std::filesystem;
 using Bytes = std::vector<uint8_t>;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("hogwild_test_malformed_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 Bytes read_all(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -68,7 +56,7 @@ size_t after_string(const Bytes& b, const std::string& s) {
 }
 
 // Loads `bytes` as the file `name`; returns the ModelError message ("" and a test failure otherwise).
-std::string load_error(const TempDir& dir, const std::string& name, const Bytes& bytes) {
+std::string load_error(const test::TempDir& dir, const std::string& name, const Bytes& bytes) {
   const std::string path = dir.file(name);
   write_all(path, bytes);
   try {
@@ -98,13 +86,13 @@ class MalformedModels : public ::testing::Test {
     ASSERT_EQ(gguf.size(), 1185376u);
     ASSERT_EQ(bin.size(), 1056540u);
   }
-  TempDir dir;
+  test::TempDir dir{"malformed"};
   Bytes gguf, bin;
 };
 
 // Truncation at every offset of the header region and at a stride through the weights, done in place with
 // resize_file (shrinking only) so the corpus costs no rewrites.
-void expect_truncations_fail(const TempDir& dir, const std::string& name, const Bytes& full, size_t every_below, size_t stride) {
+void expect_truncations_fail(const test::TempDir& dir, const std::string& name, const Bytes& full, size_t every_below, size_t stride) {
   const std::string path = dir.file(name);
   write_all(path, full);
   std::vector<size_t> sizes;

@@ -11,6 +11,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "temp_dir.h"
 #include "model/gguf_file.h"
 #include "model/gguf_writer.h"
 #include "model/model.h"
@@ -20,19 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("hogwild_test_model_" + std::to_string(rd()) + std::to_string(rd()));
-    fs::create_directories(path);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 void expect_stories_shape(const ModelConfig& c) {
   EXPECT_EQ(c.architecture, "llama");
@@ -189,7 +177,7 @@ ModelConfig small_config() {
 }
 
 TEST(ModelLoading, RandomLlamaGgufLoadsInEveryDtype) {
-  TempDir dir;
+  test::TempDir dir("model");
   for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0}) {
     SCOPED_TRACE(dtype_name(t));
     const std::string path = dir.file(std::string("random_") + dtype_name(t) + ".gguf");
@@ -250,7 +238,7 @@ TEST(ModelLoading, RandomLlamaGgufLoadsInEveryDtype) {
 }
 
 TEST(ModelLoading, RandomLlamaGgufIsDeterministicAndTies) {
-  TempDir dir;
+  test::TempDir dir("model");
   ModelConfig c = small_config();
   write_random_llama_gguf(dir.file("a.gguf"), c, DType::F16, 7);
   write_random_llama_gguf(dir.file("b.gguf"), c, DType::F16, 7);

@@ -13,6 +13,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "temp_dir.h"
 #include "hogwild/preset.h"
 #include "hogwild/prompt_builder.h"
 
@@ -24,40 +25,7 @@ namespace {
 
 fs::path presets_dir() { return fs::path(test::source_dir()) / "resources" / "presets"; }
 
-// A fresh directory per test, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("hogwild-preset-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& text) const {
-    std::ofstream(path_ / name, std::ios::binary) << text;
-    return path_ / name;
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> out;
-    for (const auto& e : fs::directory_iterator(path_)) out.push_back(e.path().filename().string());
-    std::sort(out.begin(), out.end());
-    return out;
-  }
 
- private:
-  fs::path path_;
-};
-
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // The message of the ConfigError that preset_from_json throws for `j` ("" and a test failure if none).
 std::string error_of(const json& j) {
@@ -159,7 +127,7 @@ TEST(Preset, FourWorkersAndTinyStoriesAndRaw) {
 }
 
 TEST(Preset, RoundTripIsExact) {
-  TempDir dir;
+  test::TempDir dir("preset");
   size_t shipped = 0;
   for (const auto& e : fs::directory_iterator(presets_dir())) {
     if (e.path().extension() != ".json") continue;
@@ -197,7 +165,7 @@ TEST(Preset, RoundTripIsExact) {
 }
 
 TEST(Preset, MissingFieldsTakeDefaultsAndCommentsAreAllowed) {
-  TempDir dir;
+  test::TempDir dir("preset");
   const auto path = dir.write("min.json", "// my preset\n{ \"schema\": \"hogwild-preset\", \"version\": 1,\n"
                                           "  \"workers\": { \"count\": 3 } /* three */ }\n");
   const Preset p = load_preset(path);
@@ -209,7 +177,7 @@ TEST(Preset, MissingFieldsTakeDefaultsAndCommentsAreAllowed) {
 
 TEST(Preset, DocumentedExampleLoads) {
   // The minimal preset shown in docs/PRESETS.md must stay loadable.
-  const std::string doc = read_all(fs::path(test::source_dir()) / "docs" / "PRESETS.md");
+  const std::string doc = test::read_all(fs::path(test::source_dir()) / "docs" / "PRESETS.md");
   const size_t begin = doc.find("```json\n");
   ASSERT_NE(begin, std::string::npos);
   const size_t end = doc.find("```", begin + 8);
@@ -279,7 +247,7 @@ TEST(Preset, MalformedPresetsNameTheField) {
 }
 
 TEST(Preset, FileErrorsNameTheFile) {
-  TempDir dir;
+  test::TempDir dir("preset");
   const auto bad = dir.write("bad.json", "{ \"schema\": \"hogwild-preset\", ");
   try {
     load_preset(bad);
@@ -310,11 +278,11 @@ TEST(Preset, ValidateCatchesValuesSetInCode) {
 }
 
 TEST(Preset, AtomicSave) {
-  TempDir dir;
+  test::TempDir dir("preset");
   Preset p;
   const fs::path target = dir.path() / "mine.json";
   save_preset(p, target);
-  const std::string original = read_all(target);
+  const std::string original = test::read_all(target);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"mine.json"});
   EXPECT_EQ(fs::status(target).permissions() & fs::perms::all,
             fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read | fs::perms::others_read);
@@ -323,7 +291,7 @@ TEST(Preset, AtomicSave) {
   Preset invalid = p;
   invalid.sampling.top_p = 1.5;
   EXPECT_THROW(save_preset(invalid, target), ConfigError);
-  EXPECT_EQ(read_all(target), original);
+  EXPECT_EQ(test::read_all(target), original);
 
   // A directory that does not exist: error, and nothing is created.
   EXPECT_THROW(save_preset(p, dir.path() / "no-such-dir" / "x.json"), ConfigError);

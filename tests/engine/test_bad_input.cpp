@@ -18,6 +18,7 @@
 #include "common/error.h"
 #include "fixtures.h"
 #include "temp_dir.h"
+#include "utf8_check.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"
 #include "hogwild/event_json.h"
@@ -37,29 +38,7 @@ namespace {
 
 
 
-// Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(const std::string& s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (i + n >= s.size()) return false;
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
+using test::valid_utf8;
 
 const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 // Lone continuation bytes, a truncated 2-byte and 4-byte sequence, an overlong "/", an encoded surrogate, 0xFF.

@@ -15,6 +15,7 @@
 #include "common/error.h"
 #include "common/log.h"
 #include "tokenizer/tokenizer.h"
+#include "../engine/utf8_check.h"
 
 namespace hogwild::fuzz {
 
@@ -42,29 +43,7 @@ inline void quiet_logs() {
   (void)once;
 }
 
-// Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF.
-inline bool valid_utf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t n;
-    uint32_t cp;
-    if (c < 0x80) { ++i; continue; }
-    if (c >= 0xc2 && c <= 0xdf) { n = 1; cp = c & 0x1f; }
-    else if (c >= 0xe0 && c <= 0xef) { n = 2; cp = c & 0x0f; }
-    else if (c >= 0xf0 && c <= 0xf4) { n = 3; cp = c & 0x07; }
-    else return false;
-    if (i + n >= s.size()) return false;  // truncated sequence
-    for (size_t k = 1; k <= n; ++k) {
-      const auto d = static_cast<unsigned char>(s[i + k]);
-      if ((d & 0xc0) != 0x80) return false;
-      cp = (cp << 6) | (d & 0x3f);
-    }
-    if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
-    i += n + 1;
-  }
-  return true;
-}
+using test::valid_utf8;
 
 // Decodes `ids` both ways (whole sequence and streamed token by token) and checks the tokenizer's promises:
 // an id outside the vocabulary throws hogwild::Error (and nothing else does), the text is valid UTF-8, and the

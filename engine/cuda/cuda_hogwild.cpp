@@ -193,13 +193,7 @@ std::unique_ptr<CudaHogwild> CudaHogwild::create(const Model& model, const Layou
     dl.q_norm = to_f32(l.q_norm), dl.k_norm = to_f32(l.k_norm);
     d.layers.push_back(std::move(dl));
   }
-  d.kv_type = o.kv_type;
-  d.n_blocks = layout.num_blocks();
-  d.max_rows = layout.workers();
-  auto dev = create_device(d, why);
-  if (!dev) return nullptr;
-  dev->set_attention_kernel(o.kernel);
-  return std::unique_ptr<CudaHogwild>(new CudaHogwild(std::move(dev), layout, c.context_length, c.n_layers, c.n_heads));
+  return finish_create(d, layout, o, c.context_length, c.n_layers, c.n_heads, why);
 }
 
 std::unique_ptr<CudaHogwild> CudaHogwild::create_random(const ModelConfig& shape, cuda::DevType weights, const Layout& layout,
@@ -210,13 +204,7 @@ std::unique_ptr<CudaHogwild> CudaHogwild::create_random(const ModelConfig& shape
   d.random_type = weights;
   d.seed = seed;
   d.tied_output = shape.tied_output;
-  d.kv_type = o.kv_type;
-  d.n_blocks = layout.num_blocks();
-  d.max_rows = layout.workers();
-  auto dev = create_device(d, why);
-  if (!dev) return nullptr;
-  dev->set_attention_kernel(o.kernel);
-  return std::unique_ptr<CudaHogwild>(new CudaHogwild(std::move(dev), layout, shape.context_length, shape.n_layers, shape.n_heads));
+  return finish_create(d, layout, o, shape.context_length, shape.n_layers, shape.n_heads, why);
 }
 
 std::unique_ptr<CudaHogwild> CudaHogwild::create_attention_only(int n_layers, int n_kv_heads, int n_heads, int head_dim,
@@ -229,6 +217,11 @@ std::unique_ptr<CudaHogwild> CudaHogwild::create_attention_only(int n_layers, in
   d.rope_dim = rope.rope_dim();
   d.rope_neox = rope.style() == RopeStyle::NeoX;
   d.inv_freq = rope.inv_freq();
+  return finish_create(d, layout, o, max_context, n_layers, n_heads, why);
+}
+
+std::unique_ptr<CudaHogwild> CudaHogwild::finish_create(cuda::DeviceModelDesc& d, const Layout& layout, const CudaOptions& o,
+                                                        int64_t max_context, int n_layers, int n_heads, std::string* why) {
   d.kv_type = o.kv_type;
   d.n_blocks = layout.num_blocks();
   d.max_rows = layout.workers();

@@ -113,6 +113,9 @@ class CudaHogwild : public AttentionCache {
 
  private:
   CudaHogwild(std::unique_ptr<cuda::DeviceHogwild> dev, const Layout& layout, int64_t max_context, int n_layers, int n_heads);
+  // The common end of the three factories: per-layout sizes, the device object, the attention kernel.
+  static std::unique_ptr<CudaHogwild> finish_create(cuda::DeviceModelDesc& d, const Layout& layout, const CudaOptions& o,
+                                                    int64_t max_context, int n_layers, int n_heads, std::string* why);
   cuda::PassPlan make_plan(const ForwardBatch& batch);
   void check_idle(const char* what) const;
   // Runs f; a plugin exception becomes hogwild::Error("CUDA …").

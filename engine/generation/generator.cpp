@@ -61,9 +61,9 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
 
   t0 = std::chrono::steady_clock::now();
   res.stop_reason = "length";
+  const std::vector<int32_t> stops = tokenizer_.stop_ids();
   for (int i = 0; i < options.max_new_tokens; ++i) {
     const int32_t next = sampler.sample(logits, history);
-    const auto stops = tokenizer_.stop_ids();
     const bool is_stop = std::find(stops.begin(), stops.end(), next) != stops.end();
     if ((options.stop_on_eos && is_stop) || (options.stop_on_bos && next == tokenizer_.bos_id())) {
       res.stop_reason = "eos";

@@ -11,6 +11,8 @@ void DrillMap::reset(int workers) {
   last_ = StatsEvent{};
   snap_count_.clear();
   snap_common_.clear();
+  rows_.clear();
+  row_of_.assign(steps_.size(), {});
 }
 
 void DrillMap::onEvent(const EngineEvent& e) {
@@ -32,6 +34,30 @@ void DrillMap::onEvent(const EngineEvent& e) {
     snap_common_.clear();
     for (const Segment& g : common_)
       if (g.pass < s->pass) snap_common_.push_back(g);  // merges of this very pass happened after the statistics
+    recordRows(*s);
+  }
+}
+
+template <class Put>
+void DrillMap::mapRow(const StatsEvent& s, const std::vector<int>& counts, const std::vector<Segment>& common, Put put) const {
+  const int F = static_cast<int>(s.block_lengths.size());
+  int64_t offset = 0;
+  for (int b = 0; b < F; ++b) {
+    const int64_t len = s.block_lengths[static_cast<size_t>(b)];
+    const std::string& name = b < static_cast<int>(s.block_names.size()) ? s.block_names[static_cast<size_t>(b)] : std::string();
+    const int owner = b < static_cast<int>(s.block_owner.size()) ? s.block_owner[static_cast<size_t>(b)] : -1;
+    if (b == 0) {
+      // common/prompt: the prompt, then the merged steps.
+      int64_t merged = 0;
+      for (const Segment& g : common) merged += g.count;
+      int64_t pos = offset + std::max<int64_t>(0, len - merged);
+      for (const Segment& g : common)
+        for (int i = 0; i < g.count; ++i) put(g.worker, g.first + i, pos++);
+    } else if (owner >= 0 && (name.rfind("step:", 0) == 0 || name.rfind("ws:", 0) == 0) && owner < static_cast<int>(counts.size())) {
+      const int count = counts[static_cast<size_t>(owner)];
+      for (int64_t i = 0; i < len; ++i) put(owner, static_cast<int>(count - len + i), offset + i);
+    }
+    offset += len;
   }
 }
 
@@ -40,30 +66,65 @@ std::vector<std::vector<float>> DrillMap::tints(int q) const {
   std::vector<std::vector<float>> out(steps_.size());
   for (size_t w = 0; w < steps_.size(); ++w) out[w].assign(steps_[w].size(), 0.f);
   const std::vector<float>& row = last_.drill[static_cast<size_t>(q)];
-  const int F = static_cast<int>(last_.block_lengths.size());
-  int64_t offset = 0;
-  for (int b = 0; b < F; ++b) {
-    const int64_t len = last_.block_lengths[static_cast<size_t>(b)];
-    const std::string& name = b < static_cast<int>(last_.block_names.size()) ? last_.block_names[static_cast<size_t>(b)] : std::string();
-    const int owner = b < static_cast<int>(last_.block_owner.size()) ? last_.block_owner[static_cast<size_t>(b)] : -1;
-    auto put = [&](int w, int token, int64_t pos) {
-      if (w < 0 || w >= static_cast<int>(out.size()) || token < 0 || token >= static_cast<int>(out[static_cast<size_t>(w)].size())) return;
+  mapRow(last_, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
+    if (w < 0 || w >= static_cast<int>(out.size()) || token < 0 || token >= static_cast<int>(out[static_cast<size_t>(w)].size())) return;
+    if (pos < 0 || pos >= static_cast<int64_t>(row.size())) return;
+    out[static_cast<size_t>(w)][static_cast<size_t>(token)] = row[static_cast<size_t>(pos)];
+  });
+  return out;
+}
+
+void DrillMap::recordRows(const StatsEvent& s) {
+  const int W = std::min(static_cast<int>(s.drill.size()), static_cast<int>(steps_.size()));
+  std::vector<Entry> entries;
+  for (int q = 0; q < W; ++q) {
+    const int query = snap_count_[static_cast<size_t>(q)] - 1;  // the newest token the worker fed
+    if (query < 0) continue;
+    const std::vector<float>& row = s.drill[static_cast<size_t>(q)];
+    entries.clear();
+    mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
+      if (w < 0 || w >= static_cast<int>(steps_.size()) || token < 0 || token >= snap_count_[static_cast<size_t>(w)]) return;
       if (pos < 0 || pos >= static_cast<int64_t>(row.size())) return;
-      out[static_cast<size_t>(w)][static_cast<size_t>(token)] = row[static_cast<size_t>(pos)];
-    };
-    if (b == 0) {
-      // common/prompt: the prompt, then the merged steps.
-      int64_t merged = 0;
-      for (const Segment& g : snap_common_) merged += g.count;
-      int64_t pos = offset + std::max<int64_t>(0, len - merged);
-      for (const Segment& g : snap_common_)
-        for (int i = 0; i < g.count; ++i) put(g.worker, g.first + i, pos++);
-    } else if (owner >= 0 && (name.rfind("step:", 0) == 0 || name.rfind("ws:", 0) == 0) && owner < static_cast<int>(snap_count_.size())) {
-      const int count = snap_count_[static_cast<size_t>(owner)];
-      for (int64_t i = 0; i < len; ++i) put(owner, static_cast<int>(count - len + i), offset + i);
-    }
-    offset += len;
+      const float v = row[static_cast<size_t>(pos)];
+      if (v > 0) entries.push_back({w, token, v});
+    });
+    TokenRow r;
+    r.worker = q;
+    r.token = query;
+    r.pass = s.pass;
+    r.layer = s.drill_layer;
+    for (const Entry& en : entries) r.max_weight = std::max(r.max_weight, en.weight);
+    const float keep = r.max_weight * kKeepFraction;
+    for (const Entry& en : entries)
+      if (en.weight >= keep) r.entries.push_back(en);
+    std::sort(r.entries.begin(), r.entries.end(), [](const Entry& a, const Entry& b) { return a.weight > b.weight; });
+    if (r.entries.size() > static_cast<size_t>(kMaxEntries)) r.entries.resize(static_cast<size_t>(kMaxEntries));
+    r.entries.shrink_to_fit();
+    auto& index = row_of_[static_cast<size_t>(q)];
+    if (index.size() <= static_cast<size_t>(query)) index.resize(static_cast<size_t>(query) + 1, -1);
+    index[static_cast<size_t>(query)] = static_cast<int32_t>(rows_.size());  // a later row of the same token wins
+    rows_.push_back(std::move(r));
   }
+}
+
+const DrillMap::TokenRow* DrillMap::rowFor(int worker, int token) const {
+  if (worker < 0 || worker >= static_cast<int>(row_of_.size()) || token < 0) return nullptr;
+  const auto& index = row_of_[static_cast<size_t>(worker)];
+  const auto& steps = steps_[static_cast<size_t>(worker)];
+  for (size_t i = static_cast<size_t>(token); i < index.size(); ++i) {
+    // Only within the same step: a later step's query is another context altogether.
+    if (i < steps.size() && static_cast<size_t>(token) < steps.size() && steps[i] != steps[static_cast<size_t>(token)]) break;
+    if (index[i] >= 0) return &rows_[static_cast<size_t>(index[i])];
+  }
+  return nullptr;
+}
+
+std::vector<std::vector<float>> DrillMap::tints(const TokenRow& row) const {
+  std::vector<std::vector<float>> out(steps_.size());
+  for (size_t w = 0; w < steps_.size(); ++w) out[w].assign(steps_[w].size(), 0.f);
+  for (const Entry& e : row.entries)
+    if (e.worker >= 0 && e.worker < static_cast<int>(out.size()) && e.token >= 0 && e.token < static_cast<int>(out[static_cast<size_t>(e.worker)].size()))
+      out[static_cast<size_t>(e.worker)][static_cast<size_t>(e.token)] = e.weight;
   return out;
 }
 

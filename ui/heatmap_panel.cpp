@@ -39,8 +39,9 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   tabs_->addTab(layer_head_, tr("Layers × heads"));
   tabs_->addTab(timeline_, tr("Timeline"));
   lay->addWidget(tabs_, 1);
-  drill_note_ = new QLabel(tr("Click a token in a worker's pane to tint every pane by that worker's attention."), this);
+  drill_note_ = new QLabel(tr("Click any token in a worker's pane to tint every pane by that token's attention."), this);
   drill_note_->setWordWrap(true);
+  drill_note_->setTextFormat(Qt::PlainText);
   drill_note_->setStyleSheet("color:#555;");
   lay->addWidget(drill_note_);
   for (QComboBox* c : {head_, worker_, block_}) connect(c, &QComboBox::currentIndexChanged, this, &HeatmapPanel::refresh);

@@ -105,7 +105,7 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
     engine_->setDelayMs(ms);
     AppSettings::setDelayMs(ms);
   });
-  connect(panes_, &WorkerGrid::tokenClicked, this, [this](int w, int) { drillInto(w); });
+  connect(panes_, &WorkerGrid::tokenClicked, this, [this](int w, int token) { drillInto(w, token); });
   connect(heatmaps_, &HeatmapPanel::drillLayerChanged, engine_.get(), &EngineController::setDrillLayer);
 
   connect(engine_.get(), &EngineController::modelLoading, this, [this](const QString& s) {
@@ -346,9 +346,10 @@ void MainWindow::resetViews(const QStringList& names, int layers, int heads, con
   history_->reset(names, prompt.isEmpty() ? QString() : tr("Prompt: %1").arg(prompt.trimmed().left(300)));
   heatmaps_->reset(names, layers, heads);
   drill_.reset(static_cast<int>(names.size()));
-  drill_worker_ = -1;
+  drill_worker_ = drill_token_ = -1;
+  drill_pending_ = false;
   last_drill_event_ = -1;
-  heatmaps_->setDrillNote(tr("Click a token in a worker's pane to tint every pane by that worker's attention."));
+  heatmaps_->setDrillNote(tr("Click any token in a worker's pane to tint every pane by that token's attention."));
 }
 
 void MainWindow::onRunStarted(const RunInfo& info) {
@@ -408,7 +409,7 @@ void MainWindow::consume(const std::vector<EngineEvent>& events) {
   }
   flush_tokens();
   if (stats) heatmaps_->refresh();
-  if (drill_worker_ >= 0) drillInto(drill_worker_);  // the tint follows the run
+  if (drill_pending_) drillInto(drill_worker_, drill_token_);  // the clicked token may have been fed by now
 }
 
 void MainWindow::updateWorkerStats(const RunProgress& p) {
@@ -418,21 +419,49 @@ void MainWindow::updateWorkerStats(const RunProgress& p) {
   }
 }
 
-void MainWindow::drillInto(int worker) {
+void MainWindow::drillInto(int worker, int token) {
   drill_worker_ = worker;
-  const auto tints = drill_.tints(worker);
-  if (tints.empty()) {
-    heatmaps_->setDrillNote(tr("No per-token attention yet: it is recorded from the next pass on (run or step once)."));
+  drill_token_ = token;
+  drill_pending_ = false;
+  const int newest = worker >= 0 && worker < panes_->count() ? static_cast<int>(panes_->pane(worker)->tokens().size()) - 1 : -1;
+  const DrillMap::TokenRow* row = nullptr;
+  if (token < 0) {
+    for (int t = newest; t >= 0 && !row; --t) row = drill_.rowFor(worker, t);  // the newest recorded query
+  } else {
+    row = drill_.rowFor(worker, token);
+  }
+  auto clear = [&] {
+    for (int w = 0; w < panes_->count(); ++w) panes_->pane(w)->setTokenTints({}, 0.f);
+  };
+  const QString who = worker >= 0 && worker < record_.worker_names.size() ? record_.worker_names[worker] : QString::number(worker);
+  if (!row) {
+    clear();
+    if (!drill_.hasDrill() && (state_ != RunState::Running && state_ != RunState::Paused)) {
+      heatmaps_->setDrillNote(tr("No per-token attention recorded: it is recorded during a live run (run or step once)."));
+    } else if (token >= 0 && (state_ == RunState::Running || state_ == RunState::Paused)) {
+      drill_pending_ = true;  // fed in a coming pass (the newest token is a query only in the next pass)
+      heatmaps_->setDrillNote(tr("%1's token %2 has not been fed to the model yet: its attention appears after the next pass.").arg(who).arg(token));
+    } else {
+      heatmaps_->setDrillNote(tr("No attention row was recorded for %1's token %2 (the drill-down was off or over its size limit "
+                                 "when it was fed, or the run ended before it was fed).").arg(who).arg(token));
+    }
     return;
   }
-  float hi = 0;
-  for (const auto& row : tints)
-    for (float v : row) hi = std::max(hi, v);
-  for (int w = 0; w < panes_->count() && w < static_cast<int>(tints.size()); ++w) panes_->pane(w)->setTokenTints(tints[static_cast<size_t>(w)], hi);
-  const QString who = worker < record_.worker_names.size() ? record_.worker_names[worker] : QString::number(worker);
-  heatmaps_->setDrillNote(tr("Orange tint: attention of %1's newest token (pass %2, layer %3, mean over heads) on every token in the panes; "
-                             "darkest = %4%. Prompt and headers are not shown.")
-                              .arg(who).arg(drill_.drillPass()).arg(drill_.drillLayer()).arg(static_cast<double>(hi) * 100.0, 0, 'f', 1));
+  const auto tints = drill_.tints(*row);
+  for (int w = 0; w < panes_->count() && w < static_cast<int>(tints.size()); ++w)
+    panes_->pane(w)->setTokenTints(tints[static_cast<size_t>(w)], row->max_weight, w == row->worker ? row->token : -1);
+  QString piece;
+  if (row->token < newest + 1) {
+    const auto& pt = panes_->pane(row->worker)->tokens()[static_cast<size_t>(row->token)];
+    piece = panes_->pane(row->worker)->view()->document()->toPlainText().mid(pt.start, pt.end - pt.start).replace("\n", "⏎");
+  }
+  QString note = tr("Blue: %1's token %2 “%3” (pass %4). Orange: its attention at layer %5 (mean over heads) on the tokens in "
+                    "the panes; darkest = %6%. Prompt and headers are not shown.")
+                     .arg(who).arg(row->token).arg(piece).arg(row->pass).arg(row->layer)
+                     .arg(static_cast<double>(row->max_weight) * 100.0, 0, 'f', 1);
+  if (token >= 0 && row->token != token)
+    note += tr(" (Token %1 was fed together with the inserted text up to token %2, which is the query shown.)").arg(token).arg(row->token);
+  heatmaps_->setDrillNote(note);
 }
 
 // ---------------------------------------------------------------- files

@@ -50,8 +50,10 @@ class MainWindow : public QMainWindow {
   bool exportJson(const QString& path);
   bool exportHeatmapPng(const QString& path);
   void replay(const SessionRecord& r);
-  // Tints every pane by worker w's newest drill row (what a click on one of w's tokens does).
-  void drillInto(int worker);
+  // Token drill-down (what a click on a token does): tints every pane by the attention of token `token` of worker
+  // `worker` (its query at the drill layer, mean over heads); token -1 = the worker's newest recorded query. A
+  // token that has not been fed yet is tinted as soon as its row arrives.
+  void drillInto(int worker, int token = -1);
   // File → Models… and Help → About (non-modal, deleted on close); returned for tests.
   ModelsDialog* showModels();
   AboutDialog* showAbout();
@@ -117,7 +119,8 @@ class MainWindow : public QMainWindow {
   SessionRecord record_;
   int last_drill_event_ = -1;  // index in record_.events of the one StatsEvent that keeps its drill rows
   DrillMap drill_;
-  int drill_worker_ = -1;
+  int drill_worker_ = -1, drill_token_ = -1;
+  bool drill_pending_ = false;  // the clicked token has no row yet: retry after each batch
   QString threads_text_;
   QString last_error_;
   RunState state_ = RunState::NoModel;

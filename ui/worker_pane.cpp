@@ -92,9 +92,39 @@ void WorkerPane::setFinished(bool finished) {
   updateSelections();
 }
 
-void WorkerPane::setTokenTints(const std::vector<float>& weights, float max_weight) {
-  tints_ = weights;
-  tint_max_ = max_weight;
+void WorkerPane::setTokenTints(const std::vector<float>& weights, float max_weight, int query) {
+  // Built once here (O(tokens)); appends only rebuild the current step's tint (updateSelections).
+  tint_sel_.clear();
+  tinted_ = 0;
+  tinted_tokens_.clear();
+  query_ = query >= 0 && query < static_cast<int>(tokens_.size()) ? query : -1;
+  QTextDocument* doc = view_->document();
+  auto span = [&](const PaneToken& t) {
+    QTextEdit::ExtraSelection s;
+    s.cursor = QTextCursor(doc);
+    s.cursor.setPosition(t.start);
+    s.cursor.setPosition(t.end, QTextCursor::KeepAnchor);
+    return s;
+  };
+  if (max_weight > 0) {
+    for (size_t i = 0; i < weights.size() && i < tokens_.size(); ++i) {
+      const float w = weights[i] / max_weight;
+      if (w < 0.02f || tokens_[i].end <= tokens_[i].start) continue;
+      QTextEdit::ExtraSelection s = span(tokens_[i]);
+      s.format.setBackground(QColor(255, 120, 0, static_cast<int>(40 + 215 * std::min(1.f, w))));
+      tint_sel_ << s;
+      ++tinted_;
+      tinted_tokens_.push_back(static_cast<int>(i));
+    }
+  }
+  if (query_ >= 0 && tokens_[static_cast<size_t>(query_)].end > tokens_[static_cast<size_t>(query_)].start) {
+    // The query itself: white on blue, underlined, so that it reads as "this token looks at the orange ones".
+    QTextEdit::ExtraSelection s = span(tokens_[static_cast<size_t>(query_)]);
+    s.format.setBackground(QColor(30, 90, 200));
+    s.format.setForeground(Qt::white);
+    s.format.setFontUnderline(true);
+    tint_sel_ << s;
+  }
   updateSelections();
 }
 
@@ -111,20 +141,7 @@ void WorkerPane::updateSelections() {
     s.format.setBackground(worker_tint(worker_));
     sel << s;
   }
-  tinted_ = 0;
-  if (tint_max_ > 0) {
-    for (size_t i = 0; i < tints_.size() && i < tokens_.size(); ++i) {
-      const float w = tints_[i] / tint_max_;
-      if (w < 0.02f || tokens_[i].end <= tokens_[i].start) continue;
-      QTextEdit::ExtraSelection s;
-      s.cursor = QTextCursor(doc);
-      s.cursor.setPosition(tokens_[i].start);
-      s.cursor.setPosition(tokens_[i].end, QTextCursor::KeepAnchor);
-      s.format.setBackground(QColor(255, 120, 0, static_cast<int>(40 + 215 * std::min(1.f, w))));
-      sel << s;
-      ++tinted_;
-    }
-  }
+  sel << tint_sel_;
   view_->setExtraSelections(sel);
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <QFrame>
+#include <QTextEdit>
 #include <QStringList>
 
 #include "hogwild/events.h"
@@ -47,16 +48,19 @@ class WorkerPane : public QFrame {
   void setFinished(bool finished);
   // Decoded text per token id, for the top-k tooltip (null: ids are shown).
   void setVocab(const QStringList* vocab) { vocab_ = vocab; }
-  // Drill-down tint: weights[i] for token i (0 = none), scaled by max_weight. Empty clears.
-  void setTokenTints(const std::vector<float>& weights, float max_weight);
+  // Drill-down tint: weights[i] for token i (0 = none), scaled by max_weight. Empty clears. `query` is the token
+  // whose attention the tint shows when it is in this pane (outlined in blue), else -1.
+  void setTokenTints(const std::vector<float>& weights, float max_weight, int query = -1);
 
   const std::vector<PaneToken>& tokens() const { return tokens_; }
   QString text() const;
   int tokenAtPosition(int doc_pos) const;
   QString tokenTooltip(int index) const;
   QPlainTextEdit* view() const { return view_; }
-  // Tokens currently drawn with a drill tint (for tests and the legend).
+  // Tokens currently drawn with a drill tint (for tests and the legend), and the outlined query token (-1: none).
   int tintedTokens() const { return tinted_; }
+  int drillQuery() const { return query_; }
+  const std::vector<int>& tintedTokenIndexes() const { return tinted_tokens_; }
 
  Q_SIGNALS:
   void tokenClicked(int worker, int token);
@@ -79,9 +83,10 @@ class WorkerPane : public QFrame {
   bool collab_pending_ = false;
   bool finished_ = false;
   const QStringList* vocab_ = nullptr;
-  std::vector<float> tints_;
-  float tint_max_ = 0;
+  QList<QTextEdit::ExtraSelection> tint_sel_;  // built when the tints change, reused by every append
   int tinted_ = 0;
+  std::vector<int> tinted_tokens_;
+  int query_ = -1;
 };
 
 }  // namespace hogwild::ui

@@ -53,12 +53,33 @@ class TestMainWindow : public QObject {
     QVERIFY(w.history()->steps() >= 1);
     QVERIFY(!w.heatmaps()->workerBlockHeatmap()->matrix().empty());
     QCOMPARE(w.heatmaps()->workerBlockHeatmap()->matrix().rows, 4);
-    // Drill-down: clicking a token of worker 2 tints tokens in the panes.
+    // Drill-down: clicking a token of worker 2 tints tokens in the panes by THAT token's attention, and outlines
+    // it. The newest token was sampled but never fed (the run ended): the last fed one has a row.
     const auto& toks = w.panes()->pane(2)->tokens();
-    Q_EMIT w.panes()->tokenClicked(2, static_cast<int>(toks.size()) - 1);
-    int tinted = 0;
-    for (int k = 0; k < 4; ++k) tinted += w.panes()->pane(k)->tintedTokens();
-    QVERIFY(tinted > 0);
+    auto tinted = [&] {
+      int n = 0;
+      for (int k = 0; k < 4; ++k) n += w.panes()->pane(k)->tintedTokens();
+      return n;
+    };
+    const int last_fed = static_cast<int>(toks.size()) - 2;
+    Q_EMIT w.panes()->tokenClicked(2, last_fed);
+    QCOMPARE(w.panes()->pane(2)->drillQuery(), last_fed);
+    QVERIFY(tinted() > 0);
+    const int tinted_late = tinted();
+    // An early sampled token: its query saw far fewer tokens, and nothing at or after itself in its own pane.
+    int early = -1;
+    for (int i = 10; i < static_cast<int>(toks.size()) && early < 0; ++i)
+      if (!toks[static_cast<size_t>(i)].inserted) early = i;
+    QVERIFY(early > 0);
+    Q_EMIT w.panes()->tokenClicked(2, early);
+    QCOMPARE(w.panes()->pane(2)->drillQuery(), early);
+    QVERIFY(tinted() > 0);
+    QVERIFY(tinted_late > 0);
+    // It cannot have looked at its own later tokens (j <= loc), which the last token's query did.
+    QVERIFY(!w.panes()->pane(2)->tintedTokenIndexes().empty());
+    QVERIFY(w.panes()->pane(2)->tintedTokenIndexes().back() <= early);
+    for (int k = 0; k < 4; ++k)
+      if (k != 2) QCOMPARE(w.panes()->pane(k)->drillQuery(), -1);
     QVERIFY(w.record().finished());
   }
 

@@ -166,6 +166,18 @@ class TestWorkerPane : public QObject {
     QCOMPARE(t.size(), size_t{2});
     QCOMPARE(t[0], (std::vector<float>{.1f, .2f, .3f, .1f, 0.f}));  // A5 came after the statistics
     QCOMPARE(t[1], (std::vector<float>{.05f, .15f}));
+    // The row is kept for its query token: Alice's newest token at pass 2, "P" (token 3). Bob's row (all zeros)
+    // belongs to B2. A1..\n (step 1) were fed before drilling started: no row, and the fallback stays in step 1.
+    const DrillMap::TokenRow* p2 = m.rowFor(0, 3);
+    QVERIFY(p2);
+    QCOMPARE(p2->token, 3);
+    QCOMPARE(p2->pass, qint64{2});
+    QCOMPARE(p2->max_weight, .3f);
+    QCOMPARE(m.tints(*p2)[0], (std::vector<float>{.1f, .2f, .3f, .1f, 0.f}));
+    QCOMPARE(m.tints(*p2)[1], (std::vector<float>{.05f, .15f}));
+    QVERIFY(!m.rowFor(0, 0) && !m.rowFor(0, 2));
+    QVERIFY(!m.rowFor(0, 4));  // A5 is fed in the next pass
+    QVERIFY(m.rowFor(1, 1) && m.rowFor(1, 1)->entries.empty());
 
     // Pass 3: the merged step now sits in common after the prompt; Alice's block holds "P A5".
     StatsEvent s3 = s;
@@ -176,6 +188,11 @@ class TestWorkerPane : public QObject {
     t = m.tints(0);
     QCOMPARE(t[0], (std::vector<float>{.2f, .3f, .1f, .15f, .05f}));
     QCOMPARE(t[1], (std::vector<float>{.1f, .08f}));
+    // A5's own row now exists, and P keeps the row of pass 2.
+    QVERIFY(m.rowFor(0, 4) && m.rowFor(0, 4)->pass == 3);
+    QCOMPARE(m.tints(*m.rowFor(0, 4))[0], t[0]);
+    QCOMPARE(m.rowFor(0, 3)->pass, qint64{2});
+    QCOMPARE(m.tints(*m.rowFor(0, 3))[0], (std::vector<float>{.1f, .2f, .3f, .1f, 0.f}));
 
     // The panes draw a tint on exactly the tokens with weight.
     WorkerPane alice(0, "Alice");
@@ -203,11 +220,33 @@ class TestWorkerPane : public QObject {
     }
     DrillMap m;
     m.reset(2);
-    int steps = 0;
+    int steps = 0, checked = 0;
     for (const auto& e : c.events) {
       m.onEvent(e);
       steps += std::holds_alternative<StepFinishedEvent>(e) ? 1 : 0;
+      if (!std::holds_alternative<StatsEvent>(e)) continue;
+      // Each worker's newest token now owns a row: its sparse tints equal the dense mapping of this pass for
+      // every weight at or above kKeepFraction of the largest one (the rest is not drawn), and nothing else.
+      for (int q = 0; q < 2; ++q) {
+        const DrillMap::TokenRow* row = m.rowFor(q, m.tokens(q) - 1);
+        QVERIFY(row);
+        QCOMPARE(row->token, m.tokens(q) - 1);
+        const auto dense = m.tints(q), sparse = m.tints(*row);
+        float hi = 0;
+        for (const auto& r : dense)
+          for (float v : r) hi = std::max(hi, v);
+        QCOMPARE(row->max_weight, hi);
+        for (size_t w = 0; w < dense.size(); ++w)
+          for (size_t i = 0; i < dense[w].size(); ++i) {
+            const float want = dense[w][i] >= hi * DrillMap::kKeepFraction ? dense[w][i] : 0.f;
+            if (row->entries.size() < static_cast<size_t>(DrillMap::kMaxEntries)) QCOMPARE(sparse[w][i], want);
+            else QVERIFY(sparse[w][i] == 0.f || sparse[w][i] == want);
+          }
+        ++checked;
+      }
     }
+    QVERIFY(checked > 100);
+    QCOMPARE(m.recordedRows(), static_cast<size_t>(checked));
     QVERIFY(steps >= 1);  // the mapping through common is exercised
     QVERIFY(m.hasDrill());
     QCOMPARE(m.drillLayer(), 2);

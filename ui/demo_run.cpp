@@ -3,10 +3,12 @@
 #include <cstdio>
 
 #include <QApplication>
+#include <QThread>
 #include <QTimer>
 
 #include "control_bar.h"
 #include "engine_controller.h"
+#include "heatmap_panel.h"
 #include "hogwild/preset_library.h"
 #include "main_window.h"
 
@@ -53,8 +55,13 @@ void DemoRun::onState(RunState s) {
     done_ = true;
     return;
   }
-  // The final batch is queued before the state change; give the views a moment to lay out and paint.
+  // The final batch is queued before the state change; give the views a moment to lay out and paint, and the
+  // heatmap renderer thread time to deliver the newest picture.
   QTimer::singleShot(500, this, [this] {
+    for (int i = 0; i < 200 && w_.heatmaps()->renderPending(); ++i) {
+      QThread::msleep(10);
+      QCoreApplication::processEvents();
+    }
     const QPixmap shot = w_.grab();
     if (shot.isNull() || !shot.save(o_.screenshot, "PNG")) finish(1, "cannot write " + o_.screenshot);
     else finish(0, QString("screenshot %1 (%2x%3)").arg(o_.screenshot).arg(shot.width()).arg(shot.height()));

@@ -8,8 +8,43 @@
 
 #include "attention_matrices.h"
 #include "heatmap_widget.h"
+#include <QEvent>
+
+#include "tsan_sync.h"
 
 namespace hogwild::ui {
+
+namespace {
+// The renderer thread's object: its event() marks the ThreadSanitizer hand-off of every queued job (tsan_sync.h).
+class HeatmapRenderer : public QObject {
+ public:
+  bool event(QEvent* e) override {
+    if (e->type() == QEvent::MetaCall) tsanHandoffReceived();
+    return QObject::event(e);
+  }
+};
+
+// Everything a render needs, copied on the GUI thread (no widget is touched on the renderer thread).
+struct RenderJob {
+  quint64 generation = 0;
+  int tab = 0;
+  std::shared_ptr<const StatsEvent> stats;
+  std::vector<std::vector<float>> shares;  // timeline: the visible passes only
+  std::vector<qint64> passes;
+  QStringList names;
+  int layer = -1, head = -1, worker = 0, block = 0;
+  QSize size;
+  HeatmapStyle style;
+};
+
+HeatmapMatrix job_matrix(const RenderJob& j) {
+  if (j.tab == 0) return worker_block_matrix(*j.stats, j.names, j.layer, j.head);
+  if (j.tab == 1) return layer_head_matrix(*j.stats, j.names, j.worker, j.block);
+  return timeline_matrix(j.shares, j.passes, j.names);
+}
+
+constexpr int kTimelinePasses = 400;  // columns of the timeline (timeline_matrix's default)
+}  // namespace
 
 HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   auto* lay = new QVBoxLayout(this);
@@ -50,7 +85,19 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
     Q_EMIT drillLayerChanged(drillLayer());
   });
   connect(tabs_, &QTabWidget::currentChanged, this, &HeatmapPanel::refresh);
+  renderer_ = new HeatmapRenderer;
+  renderer_->moveToThread(&render_thread_);
+  connect(&render_thread_, &QThread::finished, renderer_, &QObject::deleteLater);
+  render_thread_.setObjectName("heatmap-renderer");
+  render_thread_.start();
   reset({}, 0, 0);
+}
+
+HeatmapPanel::~HeatmapPanel() {
+  // No job may post a result to a half-destroyed panel: stop the renderer first (a job in flight finishes).
+  ++latest_;
+  render_thread_.quit();
+  render_thread_.wait();
 }
 
 void HeatmapPanel::fillCombos() {
@@ -71,9 +118,11 @@ void HeatmapPanel::reset(const QStringList& names, int layers, int heads) {
   layers_ = layers;
   heads_ = heads;
   have_stats_ = false;
-  last_ = StatsEvent{};
+  last_.reset();
   shares_.clear();
   passes_.clear();
+  ++latest_;  // results of renders posted before the reset are dropped
+  applied_ = posted_;
   fillCombos();
   worker_block_->setMatrix({});
   layer_head_->setMatrix({});
@@ -81,7 +130,7 @@ void HeatmapPanel::reset(const QStringList& names, int layers, int heads) {
 }
 
 void HeatmapPanel::addStats(const StatsEvent& s) {
-  if (!have_stats_ || s.block_names.size() != last_.block_names.size()) {
+  if (!have_stats_ || !last_ || s.block_names.size() != last_->block_names.size()) {
     // First statistics of a run (or a replay): the block list fills the block combo.
     const QSignalBlocker b(block_);
     const int keep = block_->currentIndex();
@@ -89,20 +138,51 @@ void HeatmapPanel::addStats(const StatsEvent& s) {
     for (const auto& n : s.block_names) block_->addItem(block_label(n, names_));
     block_->setCurrentIndex(keep >= 0 && keep < block_->count() ? keep : 0);
   }
-  last_ = s;
-  last_.drill.clear();  // the panel never needs the (large) drill rows
+  auto copy = std::make_shared<StatsEvent>(s);
+  copy->drill.clear();  // the panel never needs the (large) drill rows
+  last_ = std::move(copy);
   have_stats_ = true;
   shares_.push_back(share_to_others(s));
   passes_.push_back(s.pass);
 }
 
 void HeatmapPanel::refresh() {
-  if (!have_stats_) return;
-  // Only the visible map is rebuilt; the others follow when their tab is shown.
-  const int tab = tabs_->currentIndex();
-  if (tab == 0) worker_block_->setMatrix(worker_block_matrix(last_, names_, layer_->currentData().toInt(), head_->currentData().toInt()));
-  else if (tab == 1) layer_head_->setMatrix(layer_head_matrix(last_, names_, worker_->currentIndex(), block_->currentIndex()));
-  else timeline_->setMatrix(timeline_matrix(shares_, passes_, names_));
+  if (!have_stats_ || !last_) return;
+  // Only the visible map is rendered; the others follow when their tab is shown.
+  RenderJob job;
+  job.tab = tabs_->currentIndex();
+  HeatmapWidget* target = job.tab == 0 ? worker_block_ : job.tab == 1 ? layer_head_ : timeline_;
+  job.stats = last_;
+  if (job.tab == 2) {
+    const size_t from = shares_.size() > static_cast<size_t>(kTimelinePasses) ? shares_.size() - kTimelinePasses : 0;
+    job.shares.assign(shares_.begin() + static_cast<std::ptrdiff_t>(from), shares_.end());
+    job.passes.assign(passes_.begin() + static_cast<std::ptrdiff_t>(from), passes_.end());
+  }
+  job.names = names_;
+  job.layer = layer_->currentData().toInt();
+  job.head = head_->currentData().toInt();
+  job.worker = worker_->currentIndex();
+  job.block = block_->currentIndex();
+  job.size = target->size();
+  job.style = target->style();
+  job.generation = ++posted_;
+  latest_.store(job.generation);
+  const TsanHandoff handoff;
+  QMetaObject::invokeMethod(renderer_, [this, target, job = std::move(job)] {
+    if (job.generation != latest_.load()) return;  // a newer job is queued behind this one
+    HeatmapMatrix m = job_matrix(job);
+    HeatmapGeometry g;
+    QImage image = render_heatmap(m, job.size, job.style, &g);
+    last_render_thread_.store(QThread::currentThread());
+    const TsanHandoff back;
+    QMetaObject::invokeMethod(this, [this, target, gen = job.generation, m = std::move(m), image = std::move(image), g]() mutable {
+      tsanHandoffReceived();
+      if (gen != latest_.load()) return;  // reset, or a newer render is on its way
+      target->setRendered(std::move(m), std::move(image), g);
+      applied_ = gen;
+      Q_EMIT rendered();
+    }, Qt::QueuedConnection);
+  }, Qt::QueuedConnection);
 }
 
 HeatmapWidget* HeatmapPanel::currentHeatmap() const { return qobject_cast<HeatmapWidget*>(tabs_->currentWidget()); }

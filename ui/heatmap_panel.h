@@ -3,10 +3,17 @@
 //   Workers × blocks  live attention mass of each worker's newest query per cache block (mean or one layer/head)
 //   Layers × heads    for one worker and one target block
 //   Timeline          per worker and pass, the share of attention on OTHER workers' blocks
-// The matrices are built by pure functions (attention_matrices.h) and painted by HeatmapWidget.
+// The matrices are built by pure functions (attention_matrices.h) and rendered into images by render_heatmap()
+// on the panel's own renderer thread, never on the GUI thread: refresh() posts a job (a snapshot of the newest
+// statistics and the choices), the renderer builds the matrix and the whole picture, and the GUI thread only
+// hands the image to the widget. Jobs are coalesced: a job that is no longer the newest is skipped, and a result
+// that is no longer the newest is dropped, so a slow render never queues up behind the run.
+#include <atomic>
+#include <memory>
 #include <vector>
 
 #include <QStringList>
+#include <QThread>
 #include <QWidget>
 
 #include "hogwild/events.h"
@@ -23,10 +30,15 @@ class HeatmapPanel : public QWidget {
   Q_OBJECT
  public:
   explicit HeatmapPanel(QWidget* parent = nullptr);
+  ~HeatmapPanel() override;
 
   void reset(const QStringList& worker_names, int layers, int heads);
   void addStats(const StatsEvent& s);  // cheap: stores; refresh() repaints
-  void refresh();
+  void refresh();                      // posts a render of the visible map to the renderer thread
+  // True while a posted render has not reached its widget yet (the demo's screenshot waits for it).
+  bool renderPending() const { return applied_ != posted_; }
+  // The thread the last image was rendered on (tests check it is not the GUI thread).
+  const QThread* lastRenderThread() const { return last_render_thread_.load(); }
   HeatmapWidget* currentHeatmap() const;
   HeatmapWidget* workerBlockHeatmap() const { return worker_block_; }
   HeatmapWidget* timelineHeatmap() const { return timeline_; }
@@ -36,6 +48,7 @@ class HeatmapPanel : public QWidget {
 
  Q_SIGNALS:
   void drillLayerChanged(int layer);
+  void rendered();  // a posted render reached its widget
 
  private:
   void fillCombos();
@@ -43,7 +56,7 @@ class HeatmapPanel : public QWidget {
   QStringList names_;
   int layers_ = 0, heads_ = 0;
   bool have_stats_ = false;
-  StatsEvent last_;
+  std::shared_ptr<const StatsEvent> last_;  // shared with render jobs (immutable once stored)
   std::vector<std::vector<float>> shares_;  // [pass][worker]
   std::vector<qint64> passes_;
   QTabWidget* tabs_ = nullptr;
@@ -55,6 +68,12 @@ class HeatmapPanel : public QWidget {
   QComboBox* worker_ = nullptr;
   QComboBox* block_ = nullptr;
   QLabel* drill_note_ = nullptr;
+  // Renderer thread: a plain QObject living there runs the jobs.
+  QThread render_thread_;
+  QObject* renderer_ = nullptr;
+  std::atomic<quint64> latest_{0};  // generation of the newest job (read on the renderer thread)
+  quint64 posted_ = 0, applied_ = 0;
+  std::atomic<const QThread*> last_render_thread_{nullptr};
 };
 
 }  // namespace hogwild::ui

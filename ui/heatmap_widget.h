@@ -1,11 +1,14 @@
 #pragma once
-// A labelled heatmap drawn with QPainter (no Qt Charts: GPL and heavier than needed). Rows and columns carry
-// labels, a viridis legend shows the scale, cells show their value when there is room, and hovering a cell
-// shows its exact value in a tooltip. The cell colours come from heatmap_image() (a pure function).
+// A labelled heatmap: rows and columns carry labels, a viridis legend shows the scale, cells show their value when
+// there is room, and hovering a cell shows its exact value in a tooltip. The whole picture is rendered into an
+// image by render_heatmap() (heatmap_render.h), on any thread: paintEvent only blits it.
+//   setMatrix()   renders on the calling thread (tests, replays, exports, resizes);
+//   setRendered() takes an image rendered elsewhere (HeatmapPanel's renderer thread) for the widget's size.
 #include <QImage>
 #include <QWidget>
 
 #include "heatmap_matrix.h"
+#include "heatmap_render.h"
 
 namespace hogwild::ui {
 
@@ -15,12 +18,19 @@ class HeatmapWidget : public QWidget {
   explicit HeatmapWidget(QWidget* parent = nullptr);
 
   void setMatrix(HeatmapMatrix m);
+  // An image rendered by render_heatmap(m, size, style()) elsewhere. Taken when it was rendered for the current
+  // size and pixel ratio; otherwise (the widget was resized meanwhile) the matrix is rendered again here.
+  void setRendered(HeatmapMatrix m, QImage image, const HeatmapGeometry& geometry);
   const HeatmapMatrix& matrix() const { return m_; }
   void setEmptyText(const QString& text);
+  // The style the widget renders with (font, palette colours, pixel ratio, empty text), for renders elsewhere.
+  HeatmapStyle style() const;
   // Where cell (r, c) is painted, in widget coordinates (empty when there is no data). Used by hit tests.
-  QRect cellRect(int r, int c) const;
+  QRect cellRect(int r, int c) const { return geometry_.cellRect(m_, r, c); }
   // The cell under a point, or (-1, -1).
-  QPoint cellAt(const QPoint& pos) const;
+  QPoint cellAt(const QPoint& pos) const { return geometry_.cellAt(m_, pos); }
+  // The rendered picture (what paintEvent draws).
+  const QImage& image() const { return image_; }
 
   QSize minimumSizeHint() const override { return {320, 180}; }
   QSize sizeHint() const override { return {560, 300}; }
@@ -31,17 +41,12 @@ class HeatmapWidget : public QWidget {
   void resizeEvent(QResizeEvent*) override;
 
  private:
-  void computeGeometry();
+  void render();
 
   HeatmapMatrix m_;
   QImage image_;
+  HeatmapGeometry geometry_;
   QString empty_text_;
-  // Geometry of the last layout.
-  QRect grid_, legend_;
-  int title_h_ = 0, col_label_h_ = 0, row_label_w_ = 0;
-  int rotated_label_len_ = 0;            // pixels of a rotated column label that fit in the band
-  double label_angle_ = 35;              // degrees, rotated column labels (computeGeometry)
-  bool rotate_cols_ = false;
 };
 
 }  // namespace hogwild::ui

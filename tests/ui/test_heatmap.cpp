@@ -6,6 +6,8 @@
 
 #include "attention_matrices.h"
 #include "heatmap_matrix.h"
+#include "heatmap_panel.h"
+#include "heatmap_render.h"
 #include "heatmap_widget.h"
 
 using namespace hogwild;
@@ -122,6 +124,38 @@ class TestHeatmap : public QObject {
     QCOMPARE(t.rows, 2);
     QCOMPARE(t.cols, 2);
     QCOMPARE(t.vmax, 0.2f);  // scaled to the largest share
+  }
+
+  void panelRendersOffTheGuiThread() {
+    // The panel's maps are rendered on its renderer thread; the picture that arrives is exactly what rendering
+    // the same matrix here gives, and only the newest of several quick refreshes is applied.
+    HeatmapPanel panel;
+    panel.resize(800, 420);
+    panel.show();
+    panel.reset({"Alice", "Bob"}, 2, 2);
+    QSignalSpy spy(&panel, &HeatmapPanel::rendered);
+    panel.addStats(stats());
+    for (int i = 0; i < 5; ++i) panel.refresh();
+    QVERIFY(panel.renderPending());
+    QTRY_VERIFY_WITH_TIMEOUT(!panel.renderPending(), 10000);
+    QVERIFY(spy.count() >= 1 && spy.count() <= 5);
+    QVERIFY(panel.lastRenderThread() != nullptr);
+    QVERIFY(panel.lastRenderThread() != QThread::currentThread());
+    HeatmapWidget* w = panel.workerBlockHeatmap();
+    const HeatmapMatrix want = worker_block_matrix(stats(), {"Alice", "Bob"}, -1, -1);
+    QCOMPARE(w->matrix().values, want.values);
+    const QImage here = render_heatmap(want, w->size(), w->style());
+    QCOMPARE(w->image(), here);
+    // The widget paints that image: a cell's corner has the cell's colour on screen.
+    const QImage shot = w->grab().toImage();
+    const QPoint corner = w->cellRect(1, 2).topLeft() + QPoint(3, 3);
+    QVERIFY(close(shot.pixel(corner * shot.devicePixelRatio()), heat_color(want, want.at(1, 2))));
+    // A reset drops renders still in flight: the map stays empty.
+    panel.refresh();
+    panel.reset({"Alice", "Bob"}, 2, 2);
+    QTest::qWait(200);
+    QVERIFY(w->matrix().empty());
+    QVERIFY(!panel.renderPending());
   }
 
   void malformedStatsGiveEmptyMatrices() {

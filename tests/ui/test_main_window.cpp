@@ -51,8 +51,11 @@ class TestMainWindow : public QObject {
       QVERIFY(w.panes()->pane(k)->text().size() > 50);
     }
     QVERIFY(w.history()->steps() >= 1);
+    // The heatmaps are rendered on the panel's renderer thread: wait for the newest render to arrive.
+    QTRY_VERIFY_WITH_TIMEOUT(!w.heatmaps()->renderPending(), 10000);
     QVERIFY(!w.heatmaps()->workerBlockHeatmap()->matrix().empty());
     QCOMPARE(w.heatmaps()->workerBlockHeatmap()->matrix().rows, 4);
+    QVERIFY(w.heatmaps()->lastRenderThread() && w.heatmaps()->lastRenderThread() != QThread::currentThread());
     // Drill-down: clicking a token of worker 2 tints tokens in the panes by THAT token's attention, and outlines
     // it. The newest token was sampled but never fed (the run ended): the last fed one has a row.
     const auto& toks = w.panes()->pane(2)->tokens();

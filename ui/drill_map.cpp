@@ -97,8 +97,11 @@ void DrillMap::recordRows(const StatsEvent& s) {
     const float keep = r.max_weight * kKeepFraction;
     for (const Entry& en : entries)
       if (en.weight >= keep) r.entries.push_back(en);
-    std::sort(r.entries.begin(), r.entries.end(), [](const Entry& a, const Entry& b) { return a.weight > b.weight; });
-    if (r.entries.size() > static_cast<size_t>(kMaxEntries)) r.entries.resize(static_cast<size_t>(kMaxEntries));
+    if (r.entries.size() > static_cast<size_t>(kMaxEntries)) {  // keep the largest (their order does not matter)
+      std::nth_element(r.entries.begin(), r.entries.begin() + kMaxEntries, r.entries.end(),
+                       [](const Entry& a, const Entry& b) { return a.weight > b.weight; });
+      r.entries.resize(static_cast<size_t>(kMaxEntries));
+    }
     r.entries.shrink_to_fit();
     auto& index = row_of_[static_cast<size_t>(q)];
     if (index.size() <= static_cast<size_t>(query)) index.resize(static_cast<size_t>(query) + 1, -1);

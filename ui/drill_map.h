@@ -53,7 +53,7 @@ class DrillMap {
     int64_t pass = 0;             // the pass that fed it
     int layer = -1;
     float max_weight = 0;          // largest weight on a pane token
-    std::vector<Entry> entries;    // sparse, by weight (largest first)
+    std::vector<Entry> entries;    // sparse, in no particular order
   };
   // The row of token `token` of worker `worker`, or of the nearest later token of the same worker that has one
   // (see above); null when there is none (not fed yet, drill-down off or over its size cap at the time).

@@ -62,23 +62,62 @@ void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
   inserted.setForeground(worker_color(worker_));
   question = inserted;
   question.setBackground(QColor(255, 236, 140));
+  // Consecutive tokens with the same format go into the document with ONE insertText (each insert re-lays out
+  // the paragraph, which dominated the GUI thread's time with many workers). Token ranges follow from the text
+  // lengths; should the document count a run differently (it never should: one position per UTF-16 unit, a
+  // newline included), the run is re-inserted token by token.
+  const QTextCharFormat* run_format = nullptr;
+  QString run;
+  size_t run_first = tokens_.size();
+  int pos = cur.position();
+  auto flush = [&] {
+    if (run.isEmpty()) return;
+    const int start = cur.position();
+    cur.insertText(run, *run_format);
+    if (cur.position() - start != static_cast<int>(run.size())) {  // fall back: exact positions per token
+      cur.setPosition(start);
+      cur.movePosition(QTextCursor::End, QTextCursor::KeepAnchor);
+      cur.removeSelectedText();
+      for (size_t i = run_first; i < tokens_.size(); ++i) {
+        PaneToken& pt = tokens_[i];
+        const QString piece = run.mid(pt.start - start, pt.end - pt.start);
+        pt.start = cur.position();
+        cur.insertText(piece, *run_format);
+        pt.end = cur.position();
+        if (pt.step == current_step_ && step_start_ >= start && step_start_ > pt.start) step_start_ = pt.start;
+      }
+    }
+    run.clear();
+    pos = cur.position();
+  };
   for (const TokenEvent* t : tokens) {
     if (!t->inserted) collab_pending_ = false;  // the question run ends at the first sampled token
+    const QTextCharFormat* f = t->inserted ? (collab_pending_ ? &question : &inserted) : &plain;
+    if (f != run_format) {
+      flush();
+      run_format = f;
+      run_first = tokens_.size();
+    }
     if (t->step != current_step_) {
       current_step_ = t->step;
-      step_start_ = cur.position();
+      step_start_ = pos;
     }
     PaneToken pt;
-    pt.start = cur.position();
+    pt.start = pos;
     pt.step = t->step;
     pt.inserted = t->inserted;
     pt.pass = t->pass;
     pt.id = t->token;
     pt.top = t->top;
-    if (!t->text.empty()) cur.insertText(QString::fromStdString(t->text), t->inserted ? (collab_pending_ ? question : inserted) : plain);
-    pt.end = cur.position();
+    if (!t->text.empty()) {
+      const QString piece = QString::fromStdString(t->text);
+      run += piece;
+      pos += static_cast<int>(piece.size());
+    }
+    pt.end = pos;
     tokens_.push_back(std::move(pt));
   }
+  flush();
   updateSelections();
   if (follow) view_->verticalScrollBar()->setValue(view_->verticalScrollBar()->maximum());
 }

@@ -73,6 +73,17 @@ int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> recent
   if (params_.top_k > 0 && static_cast<size_t>(params_.top_k) < keep) {
     keep = static_cast<size_t>(params_.top_k);
     std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<ptrdiff_t>(keep), candidates_.end(), by_prob);
+  } else if (params_.top_p < 1.f) {
+    // Only the prefix up to the top-p cut is needed: sort a growing prefix (64, 256, ... candidates) until it
+    // holds mass top_p. The order is a strict total order, so the prefix equals that of a full sort.
+    size_t k = std::min<size_t>(64, keep);
+    for (;;) {
+      std::partial_sort(candidates_.begin(), candidates_.begin() + static_cast<ptrdiff_t>(k), candidates_.end(), by_prob);
+      double cum = 0;
+      for (size_t i = 0; i < k; ++i) cum += candidates_[i].first;
+      if (cum >= params_.top_p || k == keep) break;
+      k = std::min(keep, k * 4);
+    }
   } else {
     std::sort(candidates_.begin(), candidates_.end(), by_prob);
   }

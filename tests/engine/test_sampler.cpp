@@ -1,5 +1,8 @@
 // Sampler: greedy, truncation rules, determinism per seed, validation of impossible values.
+#include <algorithm>
+#include <cmath>
 #include <map>
+#include <set>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -57,6 +60,48 @@ TEST(Sampler, TopPKeepsSmallestNucleus) {
   EXPECT_EQ(seen.size(), 2u);
   EXPECT_GT(seen[1], 100);
   EXPECT_GT(seen[4], 100);
+}
+
+TEST(Sampler, TopPNucleusLargerThanTheFirstSortedPrefix) {
+  // The sampler sorts a growing prefix (64, 256, ...) instead of the whole vocabulary: a nucleus of ~115 tokens
+  // needs the second round. Probabilities fall geometrically (ratio e^-0.02) over 3000 tokens whose ids are
+  // shuffled; the nucleus for top_p = 0.9 is the smallest prefix (by probability) with mass >= 0.9, computed
+  // here by a full sort. Every sample must lie in it, and in 25000 samples every nucleus token shows up.
+  const int n = 3000;
+  std::vector<int32_t> id_of(n);
+  for (int i = 0; i < n; ++i) id_of[static_cast<size_t>(i)] = (i * 1237) % n;  // 1237 is prime to 3000
+  std::vector<float> base(n);
+  for (int i = 0; i < n; ++i) base[static_cast<size_t>(id_of[static_cast<size_t>(i)])] = -0.02f * static_cast<float>(i);
+  std::vector<double> prob(n);
+  double z = 0;
+  for (int i = 0; i < n; ++i) z += prob[static_cast<size_t>(i)] = std::exp(static_cast<double>(base[static_cast<size_t>(i)]));
+  std::vector<int32_t> order(n);
+  for (int i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;
+  std::sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return prob[static_cast<size_t>(a)] > prob[static_cast<size_t>(b)]; });
+  std::set<int32_t> nucleus;
+  double cum = 0;
+  for (int32_t id : order) {
+    nucleus.insert(id);
+    cum += prob[static_cast<size_t>(id)] / z;
+    if (cum >= 0.9) break;
+  }
+  ASSERT_GT(nucleus.size(), 64u);
+  ASSERT_LT(nucleus.size(), 256u);
+  SamplingParams p;
+  p.temperature = 1.0f;
+  p.top_k = 0;
+  p.min_p = 0;
+  p.top_p = 0.9f;
+  p.seed = 7;
+  Sampler s(p);
+  std::set<int32_t> seen;
+  for (int i = 0; i < 25000; ++i) {
+    std::vector<float> l = base;
+    const int32_t t = s.sample(l);
+    ASSERT_TRUE(nucleus.count(t)) << "token " << t << " is outside the nucleus";
+    seen.insert(t);
+  }
+  EXPECT_EQ(seen, nucleus);
 }
 
 TEST(Sampler, MinPDropsUnlikelyTokens) {

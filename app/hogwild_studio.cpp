@@ -2,6 +2,7 @@
 //   hogwild-studio                          the window, with the last (or default) model and preset, ready to Start
 //   hogwild-studio --demo [--preset F] [--passes N] [--screenshot out.png]
 //                                           load the default model, run N passes (60), save a screenshot, exit 0
+//   hogwild-studio --demo --drill W:T ...   the same, with token T of worker W clicked (drill-down tint) first
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFont>
@@ -25,8 +26,9 @@ int main(int argc, char** argv) {
   QCommandLineOption preset("preset", "Preset name or file for --demo.", "F");
   QCommandLineOption passes("passes", "Forward passes for --demo (default 60).", "N", "60");
   QCommandLineOption shot("screenshot", "With --demo: save the window as PNG after the run and exit.", "out.png");
+  QCommandLineOption drill("drill", "With --demo: after the run, click token T of worker W (the drill-down tint).", "W:T");
   QCommandLineOption model("model", "Open this model file at start.", "path");
-  cli.addOptions({demo, preset, passes, shot, model});
+  cli.addOptions({demo, preset, passes, shot, drill, model});
   cli.process(app);
 
   // Legible in front of a class: a slightly larger default font.
@@ -48,6 +50,16 @@ int main(int argc, char** argv) {
     o.preset = cli.value(preset);
     o.passes = std::max(1, cli.value(passes).toInt());
     o.screenshot = cli.value(shot);
+    if (cli.isSet(drill)) {
+      const QStringList wt = cli.value(drill).split(':');
+      bool ok_w = false, ok_t = wt.size() == 2;
+      o.drill_worker = wt.value(0).toInt(&ok_w);
+      if (ok_t) o.drill_token = wt.value(1).toInt(&ok_t);
+      if (!ok_w || !ok_t || o.drill_worker < 0 || o.drill_token < 0) {
+        std::fprintf(stderr, "hogwild-studio: --drill wants W:T (worker and token numbers, e.g. 0:40)\n");
+        return 1;
+      }
+    }
     run = std::make_unique<hogwild::ui::DemoRun>(window, o);
     run->begin();
   }

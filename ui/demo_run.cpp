@@ -62,6 +62,7 @@ void DemoRun::onState(RunState s) {
       QThread::msleep(10);
       QCoreApplication::processEvents();
     }
+    if (o_.drill_worker >= 0) w_.drillInto(o_.drill_worker, o_.drill_token);
     const QPixmap shot = w_.grab();
     if (shot.isNull() || !shot.save(o_.screenshot, "PNG")) finish(1, "cannot write " + o_.screenshot);
     else finish(0, QString("screenshot %1 (%2x%3)").arg(o_.screenshot).arg(shot.width()).arg(shot.height()));

@@ -20,6 +20,7 @@ class DemoRun : public QObject {
     QString screenshot;  // PNG path; empty: keep the window open after the run
     QString task = "Once upon a time";
     int timeout_s = 300;
+    int drill_worker = -1, drill_token = -1;  // clicked after the run (drill-down), -1: none
   };
   DemoRun(MainWindow& window, Options options, QObject* parent = nullptr);
   void begin();

@@ -77,6 +77,9 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   drill_note_ = new QLabel(tr("Click any token in a worker's pane to tint every pane by that token's attention."), this);
   drill_note_->setWordWrap(true);
   drill_note_->setTextFormat(Qt::PlainText);
+  // Room for two lines: a wrapped label in a tight vertical layout is otherwise cut to one.
+  drill_note_->setMinimumHeight(drill_note_->fontMetrics().lineSpacing() * 2 + 4);
+  drill_note_->setAlignment(Qt::AlignLeft | Qt::AlignTop);
   drill_note_->setStyleSheet("color:#555;");
   lay->addWidget(drill_note_);
   for (QComboBox* c : {head_, worker_, block_}) connect(c, &QComboBox::currentIndexChanged, this, &HeatmapPanel::refresh);

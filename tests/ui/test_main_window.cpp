@@ -120,6 +120,22 @@ class TestMainWindow : public QObject {
     for (int y = 0; y < img.height(); y += 2)
       for (int x = 0; x < img.width(); x += 2) colours.insert(img.pixel(x, y));
     QVERIFY2(colours.size() > 300, qPrintable(QString("%1 colours").arg(colours.size())));  // real content, not a blank window
+    QVERIFY(!colours.contains(qRgb(30, 90, 200)));  // no drill-down query without --drill
+
+    // --drill 0:20: token 20 of worker 0 is clicked before the grab: its blue query mark is in the picture.
+    const QString png2 = dir.filePath("drill.png");
+    proc.start(HOGWILD_STUDIO_EXE, {"--demo", "--passes", "40", "--drill", "0:20", "--screenshot", png2});
+    QVERIFY(proc.waitForFinished(120000));
+    QVERIFY2(proc.exitStatus() == QProcess::NormalExit && proc.exitCode() == 0, proc.readAll().constData());
+    const QImage img2(png2);
+    int blue = 0;
+    for (int y = 0; y < img2.height(); ++y)
+      for (int x = 0; x < img2.width(); ++x) blue += img2.pixel(x, y) == qRgb(30, 90, 200) ? 1 : 0;
+    QVERIFY2(blue > 20, qPrintable(QString("%1 query pixels").arg(blue)));
+    proc.start(HOGWILD_STUDIO_EXE, {"--demo", "--drill", "zero"});
+    QVERIFY(proc.waitForFinished(30000));
+    QCOMPARE(proc.exitCode(), 1);
+    QVERIFY(proc.readAll().contains("--drill wants W:T"));
   }
 };
 

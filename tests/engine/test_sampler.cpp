@@ -45,13 +45,19 @@ TEST(Sampler, TopKOneIsGreedy) {
   }
 }
 
-TEST(Sampler, TopPKeepsSmallestNucleus) {
+// Temperature 1, no top-k; the given top-p, min-p and seed.
+static SamplingParams at_t1(float top_p, float min_p = 0.f, uint64_t seed = 42) {
   SamplingParams p;
   p.temperature = 1.0f;
   p.top_k = 0;
-  p.min_p = 0;
-  p.top_p = 0.5f;  // softmax: 3.0 -> 0.38, 2.9 -> 0.35: the nucleus is {1, 4}
-  Sampler s(p);
+  p.top_p = top_p;
+  p.min_p = min_p;
+  p.seed = seed;
+  return p;
+}
+
+TEST(Sampler, TopPKeepsSmallestNucleus) {
+  Sampler s(at_t1(0.5f));  // softmax: 3.0 -> 0.38, 2.9 -> 0.35: the nucleus is {1, 4}
   std::map<int32_t, int> seen;
   for (int i = 0; i < 400; ++i) {
     auto l = logits();
@@ -87,13 +93,7 @@ TEST(Sampler, TopPNucleusLargerThanTheFirstSortedPrefix) {
   }
   ASSERT_GT(nucleus.size(), 64u);
   ASSERT_LT(nucleus.size(), 256u);
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_k = 0;
-  p.min_p = 0;
-  p.top_p = 0.9f;
-  p.seed = 7;
-  Sampler s(p);
+  Sampler s(at_t1(0.9f, 0.f, 7));
   std::set<int32_t> seen;
   for (int i = 0; i < 25000; ++i) {
     std::vector<float> l = base;
@@ -105,12 +105,7 @@ TEST(Sampler, TopPNucleusLargerThanTheFirstSortedPrefix) {
 }
 
 TEST(Sampler, MinPDropsUnlikelyTokens) {
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_k = 0;
-  p.top_p = 1.0f;
-  p.min_p = 0.5f;  // keeps tokens with p >= 0.5 * pmax: logits 3.0, 2.9, 2.0 (e^-1 = 0.37 < 0.5 drops 2.0)
-  Sampler s(p);
+  Sampler s(at_t1(1.f, 0.5f));  // keeps p >= 0.5 * pmax: logits 3.0, 2.9, 2.0 (e^-1 = 0.37 < 0.5 drops 2.0)
   for (int i = 0; i < 300; ++i) {
     auto l = logits();
     const int32_t t = s.sample(l);
@@ -119,12 +114,7 @@ TEST(Sampler, MinPDropsUnlikelyTokens) {
 }
 
 TEST(Sampler, SameSeedSameSequence) {
-  SamplingParams p;
-  p.temperature = 1.0f;
-  p.top_k = 0;
-  p.min_p = 0;
-  p.top_p = 1;
-  p.seed = 123;
+  const SamplingParams p = at_t1(1.f, 0.f, 123);
   Sampler a(p), b(p), c(p, /*stream=*/1);
   std::vector<int32_t> ra, rb, rc;
   for (int i = 0; i < 64; ++i) {

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets everything up and runs the whole test suite: installs the Debian packages, builds the project
 # (Release, CUDA compiled when nvcc exists), runs every ctest test, then builds the engine with
-# AddressSanitizer + UndefinedBehaviorSanitizer and runs the engine tests again under them.
+# AddressSanitizer + UndefinedBehaviorSanitizer and runs the engine tests again under them, and the threaded tests
+# (engine thread pool, session, the GUI/engine-thread bridge) under ThreadSanitizer.
 # The model fixtures are read from ../shared/models beside the checkout (override: HOGWILD_MODELS_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,18 +35,26 @@ FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
 # ---- end fuzz smoke
 
 # ---- UI sanitizers (issues #6, #7; docs/UI.md "Sanitizers"). (a) every ui test (bridge stress included) under
-# ASan + LSan + UBSan, from the build-asan dir above; (b) the engine-thread bridge tests under ThreadSanitizer, in
-# their own build dir (not yet: see below). Suppressions: packaging/sanitizers/*.supp (each line has
-# its reason). Measured on 2 cores: see docs/UI.md.
+# ASan + LSan + UBSan, from the build-asan dir above; (b) ThreadSanitizer, in its own build dir, below.
+# Suppressions: packaging/sanitizers/*.supp (each line has its reason). Measured on 2 cores: see docs/UI.md.
 echo "== Tests (ASan + UBSan, ui)"
 QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$(pwd)/packaging/sanitizers/lsan.supp:print_suppressions=0 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L ui --timeout 2400
-# ThreadSanitizer is NOT run here yet: Debian's Qt is not built with TSan, so every queued signal (allocated in the
-# engine thread, delivered in the GUI thread through Qt's futex-based QMutex) is reported as a race. Making that run
-# meaningful needs happens-before annotations (__tsan_release/__tsan_acquire) around the bridge's queued calls;
-# packaging/sanitizers/tsan.supp and docs/RELIABILITY.md record what was tried. To run it by hand:
-#   cmake -S . -B build-tsan -G Ninja -DHOGWILD_SANITIZE=thread -DHOGWILD_ENABLE_CUDA=OFF && \
-#   cmake --build build-tsan --target test_engine_runner test_stress_bridge && QT_NO_GLIB=1 \
-#   TSAN_OPTIONS=suppressions=$PWD/packaging/sanitizers/tsan.supp ctest --test-dir build-tsan -R "engine_runner|stress"
+# ---- ThreadSanitizer (issues #4, #6; docs/RELIABILITY.md "ThreadSanitizer"): the tests that run threads — ThreadPool
+# (test_tensor, test_quants), the Transformer's pool and OpenBLAS prefill (test_generation), threaded Hogwild attention
+# (test_hogwild_attention), HogwildSession (test_session) — and the engine-thread bridge (test_engine_runner,
+# test_stress_bridge), built alone in build-tsan. Must report nothing: halt_on_error fails the test at the first
+# report. The bridge's queued calls and thread join are modelled by ui/tsan_sync.h; tsan.supp only makes Qt's
+# uninstrumented internals uniformly invisible (reasons there). QT_NO_GLIB=1: Qt's own UNIX event dispatcher, not
+# glib's. One test at a time (-j1): the tests run their own threads. 6-8 min on 2 shared cores (build 4-5.5, tests 2-3).
+echo "== ThreadSanitizer build (threaded engine tests + bridge tests)"
+TSAN_TESTS=(test_tensor test_quants test_generation test_session test_hogwild_attention
+            test_engine_runner test_stress_bridge)
+cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=thread \
+  -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
+cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"
+echo "== Tests (ThreadSanitizer)"
+QT_NO_GLIB=1 TSAN_OPTIONS="suppressions=$(pwd)/packaging/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
+  ctest --test-dir build-tsan --output-on-failure -j1 --timeout 1800 -R "^($(IFS='|'; echo "${TSAN_TESTS[*]}"))\$"
 # ---- end UI sanitizers

@@ -1,8 +1,10 @@
 #include "engine_controller.h"
 
+#include <QEvent>
 #include <QMetaObject>
 
 #include "engine_runner.h"
+#include "tsan_sync.h"
 
 namespace hogwild::ui {
 
@@ -29,6 +31,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
         Q_EMIT stateChanged(s);
       },
       q);
+  tsanJoinable(thread_, &thread_);
   thread_.start();
 }
 
@@ -39,10 +42,17 @@ EngineController::~EngineController() {
   post([r = runner_] { r->shutdown(); });
   thread_.quit();
   thread_.wait();
+  tsanJoined(&thread_);
+}
+
+bool EngineController::event(QEvent* e) {
+  tsanHandoffReceived(&thread_);  // before touching e: it may be a queued runner signal (tsan_sync.h)
+  return QObject::event(e);
 }
 
 template <typename F>
 void EngineController::post(F&& f) {
+  const TsanHandoff handoff(&thread_);  // the bridge's channel: the engine thread (tsan_sync.h)
   QMetaObject::invokeMethod(runner_, std::forward<F>(f), Qt::QueuedConnection);
 }
 

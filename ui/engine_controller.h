@@ -45,6 +45,9 @@ class EngineController : public QObject {
   void stateChanged(hogwild::ui::RunState state);
   void errorOccurred(const QString& message);
 
+ protected:
+  bool event(QEvent* e) override;  // queued calls from the engine thread: ThreadSanitizer hand-off (tsan_sync.h)
+
  private:
   template <typename F>
   void post(F&& f);

@@ -3,9 +3,12 @@
 #include <algorithm>
 #include <thread>
 
+#include <QEvent>
+
 #include "common/error.h"
 #include "common/log.h"
 #include "model/default_model.h"
+#include "tsan_sync.h"
 
 namespace hogwild::ui {
 
@@ -22,9 +25,15 @@ EngineRunner::EngineRunner(QObject* parent) : QObject(parent) {
 
 EngineRunner::~EngineRunner() = default;
 
+bool EngineRunner::event(QEvent* e) {
+  tsanHandoffReceived(thread());  // before touching e: it may be a queued call from the GUI (tsan_sync.h)
+  return QObject::event(e);
+}
+
 void EngineRunner::setState(RunState s) {
   if (s == state_) return;
   state_ = s;
+  const TsanHandoff handoff(thread());
   Q_EMIT stateChanged(s);
 }
 
@@ -54,6 +63,7 @@ void EngineRunner::flushNow() {
   batch->events = observer_.take();
   batch->progress = progress();
   since_flush_.restart();
+  const TsanHandoff handoff(thread());
   Q_EMIT eventsReady(std::move(batch));
 }
 
@@ -71,6 +81,7 @@ void EngineRunner::endRun(const QString& error) {
   pass_timer_->stop();
   flushNow();
   session_.reset();
+  const TsanHandoff handoff(thread());
   Q_EMIT errorOccurred(error);
   setState(bundle_ ? RunState::Ready : RunState::NoModel);
 }
@@ -86,7 +97,10 @@ void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerP
   stopRunFirst();
   bundle_.reset();
   setState(RunState::Loading);
-  Q_EMIT modelLoading(tr("Loading %1 ...").arg(modelPath));
+  {
+    const TsanHandoff handoff(thread());
+    Q_EMIT modelLoading(tr("Loading %1 ...").arg(modelPath));
+  }
   try {
     auto b = std::make_unique<ModelBundle>(open_model_bundle(modelPath.toStdString(), tokenizerPath.toStdString()));
     ModelInfo info;
@@ -111,9 +125,11 @@ void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerP
     }
     bundle_ = std::move(b);
     logger("ui")->info("model loaded: {} ({} layers, context {})", c.name, c.n_layers, c.context_length);
+    const TsanHandoff handoff(thread());
     Q_EMIT modelLoaded(info);
     setState(RunState::Ready);
   } catch (const std::exception& e) {
+    const TsanHandoff handoff(thread());
     Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
     setState(RunState::NoModel);
   }
@@ -123,9 +139,13 @@ void EngineRunner::loadDefaultModel() {
   stopRunFirst();
   setState(RunState::Loading);
   try {
-    const ModelFiles f = ensure_default_model([this](const std::string& s) { Q_EMIT modelLoading(QString::fromStdString(s)); });
+    const ModelFiles f = ensure_default_model([this](const std::string& s) {
+      const TsanHandoff handoff(thread());
+      Q_EMIT modelLoading(QString::fromStdString(s));
+    });
     loadModel(QString::fromStdString(f.model), QString::fromStdString(f.tokenizer));
   } catch (const std::exception& e) {
+    const TsanHandoff handoff(thread());
     Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
     setState(bundle_ ? RunState::Ready : RunState::NoModel);
   }
@@ -149,6 +169,7 @@ void EngineRunner::setDrillLayer(int layer) {
   try {
     session_->set_drill_layer(layer);
   } catch (const Error& e) {
+    const TsanHandoff handoff(thread());
     Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
   }
 }
@@ -157,10 +178,12 @@ bool EngineRunner::ensureSession() {
   if (session_ && !session_->finished()) return true;
   session_.reset();
   if (!bundle_) {
+    const TsanHandoff handoff(thread());
     Q_EMIT errorOccurred(tr("No model is loaded: open a model file first."));
     return false;
   }
   if (!preset_set_) {
+    const TsanHandoff handoff(thread());
     Q_EMIT errorOccurred(tr("No preset is selected."));
     return false;
   }
@@ -182,6 +205,7 @@ bool EngineRunner::ensureSession() {
     info.context = bundle_->model.config.context_length;
     session_->prefill();  // its events wait in the observer until the next flush
     info.prompt = QString::fromStdString(session_->prompt_text());
+    const TsanHandoff handoff(thread());
     Q_EMIT runStarted(info);  // before the first batch: the GUI resets its views
     return true;
   } catch (const std::exception& e) {

@@ -59,6 +59,9 @@ class EngineRunner : public QObject {
   void stateChanged(hogwild::ui::RunState state);
   void errorOccurred(const QString& message);
 
+ protected:
+  bool event(QEvent* e) override;  // queued calls from the GUI: ThreadSanitizer hand-off (tsan_sync.h)
+
  private:
   void pump();                    // one timer shot: one pass when running
   bool ensureSession();           // creates and prefills a session when none is active; false on error

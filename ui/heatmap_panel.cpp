@@ -15,13 +15,18 @@
 namespace hogwild::ui {
 
 namespace {
-// The renderer thread's object: its event() marks the ThreadSanitizer hand-off of every queued job (tsan_sync.h).
+// The renderer thread's object: its event() takes the ThreadSanitizer hand-off of every queued job (tsan_sync.h;
+// the channel is the renderer thread, as for the engine bridge), before it even reads the event.
 class HeatmapRenderer : public QObject {
  public:
+  explicit HeatmapRenderer(const void* channel) : channel_(channel) {}
   bool event(QEvent* e) override {
-    if (e->type() == QEvent::MetaCall) tsanHandoffReceived();
+    tsanHandoffReceived(channel_);
     return QObject::event(e);
   }
+
+ private:
+  const void* channel_;
 };
 
 // Everything a render needs, copied on the GUI thread (no widget is touched on the renderer thread).
@@ -88,10 +93,11 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
     Q_EMIT drillLayerChanged(drillLayer());
   });
   connect(tabs_, &QTabWidget::currentChanged, this, &HeatmapPanel::refresh);
-  renderer_ = new HeatmapRenderer;
+  renderer_ = new HeatmapRenderer(&render_thread_);
   renderer_->moveToThread(&render_thread_);
   connect(&render_thread_, &QThread::finished, renderer_, &QObject::deleteLater);
   render_thread_.setObjectName("heatmap-renderer");
+  tsanJoinable(render_thread_, &render_thread_);
   render_thread_.start();
   reset({}, 0, 0);
 }
@@ -101,6 +107,12 @@ HeatmapPanel::~HeatmapPanel() {
   ++latest_;
   render_thread_.quit();
   render_thread_.wait();
+  tsanJoined(&render_thread_);
+}
+
+bool HeatmapPanel::event(QEvent* e) {
+  tsanHandoffReceived(&render_thread_);  // a result posted by the renderer thread (tsan_sync.h)
+  return QWidget::event(e);
 }
 
 void HeatmapPanel::fillCombos() {
@@ -170,16 +182,15 @@ void HeatmapPanel::refresh() {
   job.style = target->style();
   job.generation = ++posted_;
   latest_.store(job.generation);
-  const TsanHandoff handoff;
+  const TsanHandoff handoff(&render_thread_);
   QMetaObject::invokeMethod(renderer_, [this, target, job = std::move(job)] {
     if (job.generation != latest_.load()) return;  // a newer job is queued behind this one
     HeatmapMatrix m = job_matrix(job);
     HeatmapGeometry g;
     QImage image = render_heatmap(m, job.size, job.style, &g);
     last_render_thread_.store(QThread::currentThread());
-    const TsanHandoff back;
+    const TsanHandoff back(&render_thread_);
     QMetaObject::invokeMethod(this, [this, target, gen = job.generation, m = std::move(m), image = std::move(image), g]() mutable {
-      tsanHandoffReceived();
       if (gen != latest_.load()) return;  // reset, or a newer render is on its way
       target->setRendered(std::move(m), std::move(image), g);
       applied_ = gen;

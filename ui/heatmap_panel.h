@@ -50,6 +50,9 @@ class HeatmapPanel : public QWidget {
   void drillLayerChanged(int layer);
   void rendered();  // a posted render reached its widget
 
+ protected:
+  bool event(QEvent* e) override;  // results from the renderer thread: ThreadSanitizer hand-off (tsan_sync.h)
+
  private:
   void fillCombos();
 

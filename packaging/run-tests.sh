@@ -43,14 +43,15 @@ QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPT
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L ui --timeout 2400
 # ---- ThreadSanitizer (issues #4, #6; docs/RELIABILITY.md "ThreadSanitizer"): the tests that run threads — ThreadPool
 # (test_tensor, test_quants), the Transformer's pool and OpenBLAS prefill (test_generation), threaded Hogwild attention
-# (test_hogwild_attention), HogwildSession (test_session) — and the engine-thread bridge (test_engine_runner,
-# test_stress_bridge) and the heatmap renderer thread (test_heatmap, test_main_window), built alone in build-tsan.
-# Must report nothing: halt_on_error fails the test at the first report. The bridge's queued calls and thread join are modelled by ui/tsan_sync.h; tsan.supp only makes Qt's
-# uninstrumented internals uniformly invisible (reasons there). QT_NO_GLIB=1: Qt's own UNIX event dispatcher, not
-# glib's. One test at a time (-j1): the tests run their own threads. 6-8 min on 2 shared cores (build 4-5.5, tests 2-3).
+# (test_hogwild_attention), HogwildSession (test_session) — the engine-thread bridge (test_engine_runner,
+# test_stress_bridge), the heatmap renderer thread (test_heatmap, test_main_window) and the Models dialog's copy and
+# download threads (test_models_dialog), built alone in build-tsan. Must report nothing: halt_on_error fails the test
+# at the first report. Queued calls between our threads and thread joins are modelled by ui/tsan_sync.h; tsan.supp
+# only makes Qt's uninstrumented internals uniformly invisible (reasons there). QT_NO_GLIB=1: Qt's own UNIX event
+# dispatcher, not glib's. One test at a time (-j1): the tests run their own threads. 6-8 min on 2 shared cores.
 echo "== ThreadSanitizer build (threaded engine tests + bridge tests)"
 TSAN_TESTS=(test_tensor test_quants test_generation test_session test_hogwild_attention
-            test_engine_runner test_stress_bridge test_heatmap test_main_window)
+            test_engine_runner test_stress_bridge test_heatmap test_main_window test_models_dialog)
 cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=thread \
   -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
 cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"

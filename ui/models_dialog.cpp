@@ -22,6 +22,7 @@
 
 #include "cuda/cuda_backend.h"
 #include "model/default_model.h"
+#include "tsan_sync.h"
 
 // The .qrc is compiled into the static hogwild_ui library: nothing references its initializer, so the linker
 // would drop it (no icon, no license texts). Q_INIT_RESOURCE must be used outside any namespace.
@@ -101,7 +102,10 @@ ModelsDialog::ModelsDialog(QWidget* parent) : QDialog(parent), folder_(QString::
 ModelsDialog::~ModelsDialog() {
   cancel_->store(true);
   pending_.clear();
-  if (copy_thread_) copy_thread_->wait();  // stops at the next chunk; the .part is removed
+  if (copy_thread_) {
+    copy_thread_->wait();  // stops at the next chunk; the .part is removed
+    tsanJoined(this);
+  }
   delete copy_thread_;
 }
 
@@ -196,19 +200,30 @@ void ModelsDialog::startNextCopy() {
   const QString dir = folder_;
   auto cancel = cancel_;
   // The dialog waits for this thread in its destructor, so `this` outlives it; results come back queued.
+  // ThreadSanitizer (tsan_sync.h): the hand-offs use the static default channel (the receiving lambda must acquire
+  // before it reads even its captured `this`), the join uses the dialog.
   copy_thread_ = QThread::create([this, src, dir, cancel] {
     QString dest, error;
     try {
       dest = copy_into_model_dir(src, dir, [this](qint64 done, qint64 total) {
-        QMetaObject::invokeMethod(this, [this, done, total] { onCopyProgress(done, total); }, Qt::QueuedConnection);
+        const TsanHandoff handoff;
+        QMetaObject::invokeMethod(this, [this, done, total] {
+          tsanHandoffReceived();
+          onCopyProgress(done, total);
+        }, Qt::QueuedConnection);
       }, cancel.get());
     } catch (const std::exception& e) {
       error = QString::fromUtf8(e.what());
     }
-    QMetaObject::invokeMethod(this, [this, dest, error] { onCopyDone(dest, error); }, Qt::QueuedConnection);
+    const TsanHandoff handoff;
+    QMetaObject::invokeMethod(this, [this, dest, error] {
+      tsanHandoffReceived();
+      onCopyDone(dest, error);
+    }, Qt::QueuedConnection);
   });
   copy_thread_->setObjectName("hogwild-model-copy");
   updateButtons();
+  tsanJoinable(*copy_thread_, this);
   copy_thread_->start();
 }
 
@@ -220,6 +235,7 @@ void ModelsDialog::onCopyProgress(qint64 done, qint64 total) {
 void ModelsDialog::onCopyDone(const QString& dest, const QString& error) {
   if (copy_thread_) {
     copy_thread_->wait();
+    tsanJoined(this);
     delete copy_thread_;
     copy_thread_ = nullptr;
   }
@@ -264,7 +280,9 @@ void ModelsDialog::downloadDefaultModel() {
   QPointer<ModelsDialog> self(this);
   QThread* t = QThread::create([self] {
     auto post = [self](std::function<void(ModelsDialog*)> f) {
+      const TsanHandoff handoff;  // the default channel: the dialog may be gone when this arrives
       QMetaObject::invokeMethod(qApp, [self, f] {
+        tsanHandoffReceived();
         if (self) f(self.data());
       }, Qt::QueuedConnection);
     };

@@ -84,6 +84,8 @@ void EngineController::setDrillLayer(int layer) {
 }
 
 void EngineController::setDelayMs(int ms) { runner_->setDelayMs(ms); }
+void EngineController::setFlushIntervalMs(int ms) { runner_->setFlushIntervalMs(ms); }
+int EngineController::flushIntervalMs() const { return runner_->flushIntervalMs(); }
 int EngineController::delayMs() const { return runner_->delayMs(); }
 
 void EngineController::start() {

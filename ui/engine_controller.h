@@ -27,6 +27,8 @@ class EngineController : public QObject {
   void setThreads(int threads);
   void setDrillLayer(int layer);
   void setDelayMs(int ms);
+  void setFlushIntervalMs(int ms);  // EngineRunner::setFlushIntervalMs (an atomic: takes effect at the next flush)
+  int flushIntervalMs() const;
   int delayMs() const;
   void start();
   void pause();

@@ -70,10 +70,11 @@ void EngineRunner::flushNow() {
 void EngineRunner::flushIfDue() {
   if (observer_.empty()) return;
   const qint64 waited = since_flush_.elapsed();
-  if (waited >= kFlushIntervalMs) {
+  const int interval = flush_interval_ms_.load();
+  if (waited >= interval) {
     flushNow();
   } else if (!flush_timer_->isActive()) {
-    flush_timer_->start(static_cast<int>(kFlushIntervalMs - waited));  // the rest comes with the timer
+    flush_timer_->start(static_cast<int>(interval - waited));  // the rest comes with the timer
   }
 }
 

@@ -35,6 +35,10 @@ class EngineRunner : public QObject {
   int delayMs() const { return delay_ms_.load(); }
 
   static constexpr int kFlushIntervalMs = 16;  // at most ~60 batches per second
+  // The interval between batches, kFlushIntervalMs or longer (GuiLoadGovernor lengthens it when the GUI thread is
+  // busy). Thread-safe like setDelayMs; taken at the next flush.
+  void setFlushIntervalMs(int ms) { flush_interval_ms_.store(ms < kFlushIntervalMs ? kFlushIntervalMs : ms); }
+  int flushIntervalMs() const { return flush_interval_ms_.load(); }
 
  public Q_SLOTS:
   // All slots run on the runner's thread.
@@ -77,6 +81,7 @@ class EngineRunner : public QObject {
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> pause_requested_{false};
   std::atomic<int> delay_ms_{0};
+  std::atomic<int> flush_interval_ms_{kFlushIntervalMs};
 
   std::unique_ptr<ModelBundle> bundle_;
   std::unique_ptr<HogwildSession> session_;

@@ -23,6 +23,7 @@
 #include "control_bar.h"
 #include "cuda/cuda_backend.h"
 #include "engine_controller.h"
+#include "gui_load_governor.h"
 #include "heatmap_panel.h"
 #include "heatmap_widget.h"
 #include "hogwild/preset_library.h"
@@ -71,6 +72,8 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
   lay->addWidget(vsplit_, 1);
   setCentralWidget(central);
   status_ = new StatusPanel(statusBar(), this);
+  governor_ = new GuiLoadGovernor(*engine_, this);  // the engine uses every core: the GUI thread competes with it
+  connect(governor_, &GuiLoadGovernor::intervalChanged, this, [this](int ms) { status_->setUpdateRate(ms, governor_->lastBusy()); });
 
   const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   const cuda::DeviceStatus cuda = cuda::probe_device();
@@ -336,6 +339,7 @@ void MainWindow::start() {
 
 void MainWindow::onState(RunState s) {
   state_ = s;
+  governor_->setActive(s == RunState::Running);
   controls_->setState(s, replay_);
   status_->setState(s);
   for (int w = 0; w < panes_->count(); ++w) panes_->pane(w)->setFinished(s == RunState::Finished);

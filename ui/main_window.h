@@ -21,6 +21,7 @@ class AboutDialog;
 class ControlBar;
 class ModelsDialog;
 class EngineController;
+class GuiLoadGovernor;
 class HeatmapPanel;
 class LogPanel;
 class SharedHistoryView;
@@ -64,6 +65,7 @@ class MainWindow : public QMainWindow {
   WorkerGrid* panes() const { return panes_; }
   SharedHistoryView* history() const { return history_; }
   HeatmapPanel* heatmaps() const { return heatmaps_; }
+  GuiLoadGovernor* governor() const { return governor_; }
   StatusPanel* statusPanel() const { return status_; }
   LogPanel* log() const { return log_; }
   const SessionRecord& record() const { return record_; }
@@ -101,6 +103,7 @@ class MainWindow : public QMainWindow {
 
   Options options_;
   std::unique_ptr<EngineController> engine_;
+  GuiLoadGovernor* governor_ = nullptr;
   ControlBar* controls_ = nullptr;
   WorkerGrid* panes_ = nullptr;
   SharedHistoryView* history_ = nullptr;

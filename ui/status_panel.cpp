@@ -70,4 +70,12 @@ QString StatusPanel::summary() const {
   return QStringList{state_->text(), passes_->text(), speed_->text(), cache_->text(), backend_->text()}.join(" | ");
 }
 
+void StatusPanel::setUpdateRate(int interval_ms, double gui_busy) {
+  speed_->setToolTip(tr("Tokens per second of engine time, all workers together.\nThe window takes %1 updates per second "
+                        "(GUI thread busy %2 % of the last half second; fewer updates when it is busy, so that the "
+                        "window does not slow the engine).")
+                         .arg(interval_ms > 0 ? 1000 / interval_ms : 0)
+                         .arg(gui_busy * 100.0, 0, 'f', 0));
+}
+
 }  // namespace hogwild::ui

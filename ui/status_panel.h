@@ -22,6 +22,8 @@ class StatusPanel : public QObject {
   void setLoading(const QString& status);  // empty: loading finished
   void setProgress(const RunProgress& p, const QStringList& worker_names);
   void showMessage(const QString& text, int ms = 6000);
+  // Batches per second the window takes (GuiLoadGovernor), shown in the speed label's tooltip.
+  void setUpdateRate(int interval_ms, double gui_busy);
   QString summary() const;  // all labels joined, for tests and the exports
 
  private:

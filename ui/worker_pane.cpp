@@ -16,6 +16,21 @@
 
 namespace hogwild::ui {
 
+namespace {
+// Cursors positioned inside an edit block skip QTextCursorPrivate::setX, which otherwise shapes the whole line to
+// find the cursor's x: selections are built inside one (an edit block without edits changes nothing).
+class NoCursorLayout {
+ public:
+  explicit NoCursorLayout(QTextDocument* doc) : cursor_(doc) { cursor_.beginEditBlock(); }
+  ~NoCursorLayout() { cursor_.endEditBlock(); }
+  NoCursorLayout(const NoCursorLayout&) = delete;
+  NoCursorLayout& operator=(const NoCursorLayout&) = delete;
+
+ private:
+  QTextCursor cursor_;
+};
+}  // namespace
+
 WorkerPane::WorkerPane(int worker, const QString& name, QWidget* parent) : QFrame(parent), worker_(worker), name_(name) {
   setFrameShape(QFrame::StyledPanel);
   auto* lay = new QVBoxLayout(this);
@@ -70,6 +85,9 @@ void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
   QString run;
   size_t run_first = tokens_.size();
   int pos = cur.position();
+  // One edit block for the batch: the document is laid out once at its end, and the cursor does not lay out the
+  // (long) paragraph after every insert to find its x position (QTextCursorPrivate::setX is skipped in edit blocks).
+  cur.beginEditBlock();
   auto flush = [&] {
     if (run.isEmpty()) return;
     const int start = cur.position();
@@ -118,6 +136,7 @@ void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
     tokens_.push_back(std::move(pt));
   }
   flush();
+  cur.endEditBlock();
   updateSelections();
   if (follow) view_->verticalScrollBar()->setValue(view_->verticalScrollBar()->maximum());
 }
@@ -138,6 +157,7 @@ void WorkerPane::setTokenTints(const std::vector<float>& weights, float max_weig
   tinted_tokens_.clear();
   query_ = query >= 0 && query < static_cast<int>(tokens_.size()) ? query : -1;
   QTextDocument* doc = view_->document();
+  const NoCursorLayout no_layout(doc);
   auto span = [&](const PaneToken& t) {
     QTextEdit::ExtraSelection s;
     s.cursor = QTextCursor(doc);
@@ -171,6 +191,7 @@ void WorkerPane::updateSelections() {
   // Extra selections draw over the document without changing it: the current step's tint, then drill tints.
   QList<QTextEdit::ExtraSelection> sel;
   QTextDocument* doc = view_->document();
+  const NoCursorLayout no_layout(doc);
   const int end = doc->characterCount() - 1;
   if (!finished_ && step_start_ < end) {
     QTextEdit::ExtraSelection s;

@@ -4,6 +4,8 @@
 #include <QtTest>
 
 #include "engine_controller.h"
+#include "engine_runner.h"
+#include "gui_load_governor.h"
 #include "hogwild/preset_library.h"
 #include "ui_test_support.h"
 
@@ -177,6 +179,54 @@ class TestEngineRunner : public QObject {
     c.start();
     QVERIFY(QTest::qWaitFor([&] { return r.finished() && r.finished()->reason == "budget"; }, 30000));
     QCOMPARE(r.progress.passes, 5);
+  }
+
+  void governorRule() {
+    // GuiLoadGovernor::nextInterval: busier than the budget -> longer interval, aimed at the budget (at most x2 a
+    // step, at most kMaxIntervalMs); well below -> shorter (never below the 60 Hz default); unknown -> unchanged.
+    const int lo = EngineRunner::kFlushIntervalMs, hi = GuiLoadGovernor::kMaxIntervalMs;
+    QCOMPARE(GuiLoadGovernor::nextInterval(lo, 0.30, 0.10), 2 * lo);
+    QCOMPARE(GuiLoadGovernor::nextInterval(lo, 0.15, 0.10), 24);
+    QCOMPARE(GuiLoadGovernor::nextInterval(hi, 0.50, 0.10), hi);
+    QCOMPARE(GuiLoadGovernor::nextInterval(50, 0.08, 0.10), 50);  // within the band: stays
+    QCOMPARE(GuiLoadGovernor::nextInterval(50, 0.02, 0.10), 40);
+    QCOMPARE(GuiLoadGovernor::nextInterval(lo, 0.00, 0.10), lo);
+    QCOMPARE(GuiLoadGovernor::nextInterval(1000, 0.00, 0.10), hi - hi / 5);  // clamped first
+    QCOMPARE(GuiLoadGovernor::nextInterval(40, std::nan(""), 0.10), 40);
+  }
+
+  void flushIntervalSetsTheBatchRate() {
+    // The same paced run (2 ms between passes) with the default interval and with 100 ms: the longer interval
+    // delivers the same events in far fewer batches, at most ~10 per second (+ the flushes at start and end).
+    Watchdog dog(120);
+    EngineController c;
+    Recorder r(c);
+    loadStories(c, r);
+    c.setDelayMs(2);
+    auto run = [&](int interval_ms, double* seconds) {
+      c.setFlushIntervalMs(interval_ms);
+      r.clear();
+      r.last_state = RunState::Ready;  // the previous run's Finished must not end the wait
+      c.setPreset(preset(120));
+      c.setTask("Once upon a time");
+      QElapsedTimer t;
+      t.start();
+      c.start();
+      if (!r.waitState(RunState::Finished)) return -1;
+      *seconds = static_cast<double>(t.elapsed()) / 1000.0;
+      return r.batches;
+    };
+    double s16 = 0, s100 = 0;
+    const int b16 = run(EngineRunner::kFlushIntervalMs, &s16);
+    const size_t events16 = r.events.size();
+    const int b100 = run(100, &s100);
+    QVERIFY(b16 > 0 && b100 > 0);
+    QCOMPARE(r.events.size(), events16);  // nothing is dropped
+    QCOMPARE(c.flushIntervalMs(), 100);
+    QVERIFY2(b100 * 2 < b16, qPrintable(QString("%1 batches at 100 ms vs %2 at 16 ms").arg(b100).arg(b16)));
+    QVERIFY2(b100 <= s100 * 10 + 4, qPrintable(QString("%1 batches in %2 s").arg(b100).arg(s100)));
+    c.setFlushIntervalMs(1);  // below the floor: the default
+    QCOMPARE(c.flushIntervalMs(), EngineRunner::kFlushIntervalMs);
   }
 
   void destroyMidRun() {

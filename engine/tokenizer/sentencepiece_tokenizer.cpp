@@ -143,8 +143,14 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::unique_ptr<sentencepiece::Se
       byte_value_[static_cast<size_t>(id)] = *byte;
     }
   }
+  check_pieces_encodable();
   // Ask the library for the <unk> surface: a model may override the default " \u2047 " (trainer_spec.unk_surface).
-  if (const int unk = spm_->unk_id(); unk >= 0) unk_surface_ = spm_->DecodeIds(std::vector<int>{unk});
+  // It is emitted as one whole string after the byte run was flushed, so it is made valid UTF-8 once, here.
+  if (const int unk = spm_->unk_id(); unk >= 0) {
+    Utf8Assembler surface;
+    for (char c : spm_->DecodeIds(std::vector<int>{unk})) surface.push(static_cast<uint8_t>(c), unk_surface_);
+    surface.flush(unk_surface_);
+  }
   const std::string proto = spm_->serialized_model_proto();
   flags_ = read_spm_normalizer_flags(proto);
   // Text inserted mid-sequence must not gain a dummy "▁" nor lose its leading spaces: same model, two flags off.
@@ -156,6 +162,43 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::unique_ptr<sentencepiece::Se
 }
 
 SentencePieceTokenizer::~SentencePieceTokenizer() = default;
+
+// The library's BPE encoder splits the normalized text into single characters or user-defined pieces, merges them
+// through the normal pieces, and then looks every resulting symbol up among ALL pieces, control ones first. A symbol
+// that names a control piece produces no text, so Encode fails on any text that contains it ("all normalized
+// characters are not consumed", fuzz finding F5): the model loads but cannot encode a prompt. Such a symbol can be
+//  - a single character: refused when a control piece is one;
+//  - a normal, user-defined or unused piece (the result of a merge, or a user-defined match): refused when a control
+//    piece has the text of another piece (SentencePiece keeps control pieces in a map of their own, so it accepts
+//    that duplicate);
+//  - a user-defined piece cut at a NUL byte: libsentencepiece 0.1.97 keys its user-defined matcher by C strings, so
+//    "ab\0c" is matched as "ab" (newer versions refuse pieces with NUL bytes). Refused: no piece may hold a NUL.
+// All three are checked here, at load, instead of failing at prompt time.
+void SentencePieceTokenizer::check_pieces_encodable() const {
+  std::unordered_map<std::string_view, int> control;  // text -> id
+  for (int id = 0; id < vocab_size(); ++id) {
+    const std::string& text = spm_->IdToPiece(id);
+    if (const size_t nul = text.find('\0'); nul != std::string::npos) {
+      throw ModelError(origin_ + ": token " + std::to_string(id) + " " + quoted(text.substr(0, nul)) +
+                       "... holds a NUL byte (SentencePiece would match it cut at the NUL)");
+    }
+    if (kinds_[static_cast<size_t>(id)] != Kind::Control) continue;
+    size_t length = 0;
+    if (classify_utf8_front(text, &length) == Utf8Front::Complete && length == text.size()) {
+      throw ModelError(origin_ + ": control token " + std::to_string(id) + " " + quoted(text) +
+                       " is a single character: text that contains it could not be encoded");
+    }
+    control.emplace(text, id);
+  }
+  if (control.empty()) return;
+  for (int id = 0; id < vocab_size(); ++id) {
+    if (kinds_[static_cast<size_t>(id)] != Kind::Text) continue;
+    if (const auto it = control.find(spm_->IdToPiece(id)); it != control.end()) {
+      throw ModelError(origin_ + ": control token " + std::to_string(it->second) + " " + quoted(it->first) +
+                       " has the text of token " + std::to_string(id) + ": text that contains it could not be encoded");
+    }
+  }
+}
 
 std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_model_file(const std::string& path) {
   auto spm = std::make_unique<sentencepiece::SentencePieceProcessor>();
@@ -228,6 +271,11 @@ bool SentencePieceTokenizer::is_control(int32_t id) const {
 //    nothing was emitted and, when spaces are not stripped, until one dummy prefix was consumed (so " ▁▁" ->
 //    " " for Llama, but "" for tok512 which strips extra whitespace);
 //  - every other "▁" becomes a space.
+// Unlike the library, which copies a text piece unchanged, text pieces go through the same Utf8Assembler as byte
+// pieces, so a vocabulary piece that is not valid UTF-8 (a corrupt or hand-made .model, .bin or GGUF) cannot make
+// the decoded text invalid: its bad bytes become U+FFFD (fuzz finding F1). For a valid piece this is the library's
+// output byte for byte: the piece starts with ASCII or a lead byte, so it ends a pending byte run exactly as a
+// flush would (each pending byte -> U+FFFD), and it leaves nothing pending itself.
 void SentencePieceTokenizer::decode_token(int32_t id, DecodeState& state, std::string& out) const {
   check_id(id);
   const Kind kind = kinds_[static_cast<size_t>(id)];
@@ -236,13 +284,14 @@ void SentencePieceTokenizer::decode_token(int32_t id, DecodeState& state, std::s
     state.emitted = true;  // every byte surfaces eventually, as part of a character or as U+FFFD
     return;
   }
-  state.bytes.flush(out);
   if (state.dummy_space_seen || state.emitted) state.at_sequence_start = false;
   state.dummy_space_seen = false;
-  if (kind == Kind::Control) return;
-  if (kind == Kind::Unknown) {
-    out += unk_surface_;
-    state.emitted = state.emitted || !unk_surface_.empty();
+  if (kind == Kind::Control || kind == Kind::Unknown) {
+    state.bytes.flush(out);
+    if (kind == Kind::Unknown) {
+      out += unk_surface_;
+      state.emitted = state.emitted || !unk_surface_.empty();
+    }
     return;
   }
   std::string_view text = spm_->IdToPiece(id);
@@ -252,16 +301,16 @@ void SentencePieceTokenizer::decode_token(int32_t id, DecodeState& state, std::s
     // When extra whitespace is stripped, every leading space was the dummy one: keep dropping them.
     state.dummy_space_seen = !flags_.remove_extra_whitespaces;
   }
-  const size_t before = out.size();
   for (size_t pos = 0; pos < text.size();) {
     if (text.substr(pos).starts_with(kSpaceSymbol)) {
-      out += ' ';
+      state.bytes.push(' ', out);
       pos += kSpaceSymbol.size();
     } else {
-      out += text[pos++];
+      state.bytes.push(static_cast<uint8_t>(text[pos++]), out);
     }
   }
-  state.emitted = state.emitted || out.size() != before;
+  // Every byte surfaces eventually, as part of a character or as U+FFFD.
+  state.emitted = state.emitted || !text.empty();
 }
 
 }  // namespace hogwild

@@ -44,6 +44,8 @@ class SentencePieceTokenizer final : public Tokenizer {
 
   SentencePieceTokenizer(std::unique_ptr<sentencepiece::SentencePieceProcessor> spm, std::string origin);
   void check_id(int32_t id) const;
+  // Throws ModelError for pieces that would make the library's Encode fail on some text (fuzz finding F5).
+  void check_pieces_encodable() const;
 
   std::unique_ptr<sentencepiece::SentencePieceProcessor> spm_;
   std::unique_ptr<sentencepiece::SentencePieceProcessor> spm_continuation_;  // see encode_continuation()

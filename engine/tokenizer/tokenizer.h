@@ -31,7 +31,8 @@ class Tokenizer {
 
   // Text of a whole sequence, SentencePiece semantics: control tokens (BOS/EOS) are invisible, the dummy-prefix
   // space of the first piece is dropped ("<s> ▁Once" -> "Once"), byte-fallback pieces are joined into UTF-8 and
-  // bytes that form no valid character become U+FFFD. Throws Error for an id outside the vocabulary.
+  // bytes that form no valid character become U+FFFD, those of a vocabulary piece that is not UTF-8 itself
+  // included: the text is always valid UTF-8. Throws Error for an id outside the vocabulary.
   virtual std::string decode(const std::vector<int32_t>& ids) const;
 
   // The raw vocabulary string of a token ("▁Once", "<0x0A>", "<s>"). Throws Error for an id out of range.

@@ -6,9 +6,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <iterator>
 #include <string>
 #include <vector>
@@ -27,6 +30,7 @@
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
 #include "model/gguf_writer.h"
+#include "model/model.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
 
@@ -437,4 +441,184 @@ TEST(BadInput, TokenizerFifoIsRejected) {
   EXPECT_THROW(load_tokenizer(fifo), ModelError);
   EXPECT_THROW(load_tokenizer(fifo + ".missing"), ModelError);
   std::filesystem::remove(fifo);
+}
+
+// ---- vocabulary pieces that are not UTF-8 (fuzz finding F1)
+
+namespace {
+
+// llama2.c's tokenizer.bin: int32 max_token_length, then {f32 score, i32 length, bytes} per token.
+struct Llama2cToken {
+  float score = 0.f;
+  std::string text;
+};
+
+std::vector<Llama2cToken> read_llama2c_tokens(const std::string& bin) {
+  std::vector<Llama2cToken> tokens;
+  for (size_t pos = 4; pos + 8 <= bin.size();) {
+    Llama2cToken t;
+    int32_t length = 0;
+    std::memcpy(&t.score, bin.data() + pos, 4);
+    std::memcpy(&length, bin.data() + pos + 4, 4);
+    t.text = bin.substr(pos + 8, static_cast<size_t>(length));
+    pos += 8 + static_cast<size_t>(length);
+    tokens.push_back(std::move(t));
+  }
+  return tokens;
+}
+
+std::string write_llama2c_tokens(const std::vector<Llama2cToken>& tokens) {
+  int32_t max_length = 1;
+  for (const Llama2cToken& t : tokens) max_length = std::max(max_length, static_cast<int32_t>(t.text.size()));
+  std::string bin(reinterpret_cast<const char*>(&max_length), 4);
+  for (const Llama2cToken& t : tokens) {
+    const auto length = static_cast<int32_t>(t.text.size());
+    bin.append(reinterpret_cast<const char*>(&t.score), 4);
+    bin.append(reinterpret_cast<const char*>(&length), 4);
+    bin += t.text;
+  }
+  return bin;
+}
+
+// Decodes `ids` whole and streamed; both must be valid UTF-8 (every push() part too), agree byte for byte and
+// serialize into an event line (a non-UTF-8 text used to make event_to_json(...).dump() throw). Returns the text.
+std::string decode_checked(const Tokenizer& tok, const std::vector<int32_t>& ids) {
+  const std::string text = tok.decode(ids);
+  EXPECT_TRUE(valid_utf8(text)) << text;
+  TokenStreamDecoder stream(tok);
+  std::string streamed;
+  for (int32_t id : ids) {
+    const std::string part = stream.push(id);
+    EXPECT_TRUE(valid_utf8(part)) << "push(" << id << ") = " << part;
+    streamed += part;
+  }
+  streamed += stream.flush();
+  EXPECT_EQ(streamed, text);
+  TokenEvent e;
+  e.text = text;
+  EXPECT_NO_THROW((void)event_to_json(e).dump());
+  return text;
+}
+
+}  // namespace
+
+TEST(BadInput, NonUtf8VocabularyPiecesDecodeToValidUtf8) {
+  const std::string R = kReplacement;
+  // A GGUF `llama` vocabulary (SentencePiece). The bytes of text pieces are assembled like those of byte pieces:
+  // a bad byte becomes U+FFFD, and a character split over two pieces is joined, in decode() and in the stream.
+  VocabData v;
+  v.model = "llama";
+  v.tokens = {"<unk>", "<s>", "</s>", "\xff" "x", "\xE2\x96\x81" "a\xc3", "\xa9" "b", "c\xed\xa0\x80"};
+  v.scores.assign(v.tokens.size(), 0.f);
+  v.token_types = {2, 3, 3, 1, 1, 1, 1};
+  v.unk_id = 0, v.bos_id = 1, v.eos_id = 2;
+  const auto spm = tokenizer_from_vocab(v, "f1.gguf");
+  EXPECT_EQ(decode_checked(*spm, {1, 3}), R + "x");
+  EXPECT_EQ(decode_checked(*spm, {1, 4, 3}), "a" + R + R + "x");
+  EXPECT_EQ(decode_checked(*spm, {1, 4, 5}), "a\xc3\xa9" "b");   // "é" across two pieces
+  EXPECT_EQ(decode_checked(*spm, {1, 4, 2}), "a" + R);          // a control token ends the byte run
+  EXPECT_EQ(decode_checked(*spm, {1, 6, 3}), "c" + R + R + R + R + "x");  // an encoded surrogate, then 0xFF
+  EXPECT_EQ(decode_checked(*spm, {4}), "a" + R);                // the end of the stream flushes
+  EXPECT_EQ(decode_checked(*spm, {5, 4}), R + "b a" + R);
+
+  // A byte-level BPE vocabulary: "ÿ" maps to the byte 0xFF, "Ã" and "©" to 0xC3 and 0xA9; a user-defined token is
+  // literal text, here not UTF-8 itself.
+  VocabData g;
+  g.model = "gpt2";
+  g.tokens = {"a", "b", "\xC3\xBF", "\xC3\x83", "\xC2\xA9", "\xfe<"};
+  g.token_types = {1, 1, 1, 1, 1, 4};
+  g.bos_id = g.eos_id = -1;
+  const auto bpe = tokenizer_from_vocab(g, "f1-bpe.gguf");
+  EXPECT_EQ(decode_checked(*bpe, {0, 2, 1}), "a" + R + "b");
+  EXPECT_EQ(decode_checked(*bpe, {3, 4}), "\xc3\xa9");
+  EXPECT_EQ(decode_checked(*bpe, {5, 0, 3}), R + "<a" + R);
+
+  test::TempDir dir("bad-input");
+  // tok512.bin (llama2.c) with "▁the" (id 265) turned into " t\xffhe".
+  std::vector<Llama2cToken> tokens = read_llama2c_tokens(test::read_all(fixture("stories260K/tok512.bin")));
+  ASSERT_EQ(tokens.size(), 512u);
+  ASSERT_EQ(tokens[265].text, " the");
+  tokens[265].text = " t\xffhe";
+  const auto bin = load_tokenizer(dir.write("f1.bin", write_llama2c_tokens(tokens)).string());
+  EXPECT_EQ(decode_checked(*bin, {1, 403, 265}), "Once t" + R + "he");
+  EXPECT_EQ(decode_checked(*bin, bin->encode("Once upon a time", true)), "Once upon a time");
+
+  // tok512.model with the piece "ing" (id 299) turned into "i\xffg" (same length: the protobuf stays valid).
+  std::string model = test::read_all(fixture("stories260K/tok512.model"));
+  const size_t at = model.find(std::string("\x0a\x03ing", 5));
+  ASSERT_NE(at, std::string::npos);
+  ASSERT_EQ(model.find(std::string("\x0a\x03ing", 5), at + 1), std::string::npos);
+  model[at + 3] = '\xff';
+  const auto spm_file = load_tokenizer(dir.write("f1.model", model).string());
+  EXPECT_EQ(decode_checked(*spm_file, {1, 403, 299}), "Oncei" + R + "g");
+  std::vector<int32_t> all(512);
+  for (int32_t id = 0; id < 512; ++id) all[static_cast<size_t>(id)] = id;
+  for (const Tokenizer* tok : {spm.get(), bpe.get(), bin.get(), spm_file.get()}) {
+    std::vector<int32_t> ids;
+    for (int32_t id : all) if (id < tok->vocab_size()) ids.push_back(id);
+    decode_checked(*tok, ids);
+  }
+}
+
+// ---- SentencePiece models that load but cannot encode (fuzz finding F5)
+
+TEST(BadInput, TokenizerThatCannotEncodeIsRejectedAtLoad) {
+  const auto rejected = [](const std::function<void()>& load, const std::string& origin, const std::string& needle) {
+    try {
+      load();
+      ADD_FAILURE() << origin << ": loaded; expected a ModelError mentioning '" << needle << "'";
+    } catch (const ModelError& e) {
+      const std::string what = e.what();
+      EXPECT_EQ(what.rfind(origin + ": ", 0), 0u) << what;
+      EXPECT_NE(what.find(needle), std::string::npos) << what;
+    }
+  };
+  test::TempDir dir("bad-input");
+  // tok512.model with its BOS piece "<s>" renamed to a text of the same length (the protobuf stays valid). Such
+  // models used to load, and then every text containing "€" (or, for "ing", merging into it) failed to encode
+  // with "all normalized characters are not consumed".
+  const std::string model = test::read_all(fixture("stories260K/tok512.model"));
+  const size_t at = model.find(std::string("\x0a\x03<s>", 5));
+  ASSERT_NE(at, std::string::npos);
+  const auto renamed = [&](const std::string& name, const std::string& piece) {
+    std::string m = model;
+    m.replace(at + 2, 3, piece);
+    return dir.write(name, m).string();
+  };
+  const std::string euro = renamed("euro.model", "\xE2\x82\xAC");  // also a normal piece of tok512
+  rejected([&] { load_tokenizer(euro); }, euro, "control token 1 '\xE2\x82\xAC' is a single character");
+  const std::string snow = renamed("snowman.model", "\xE2\x98\x83");  // in no other piece
+  rejected([&] { load_tokenizer(snow); }, snow, "control token 1 '\xE2\x98\x83' is a single character");
+  const std::string ing = renamed("ing.model", "ing");
+  rejected([&] { load_tokenizer(ing); }, ing, "control token 1 'ing' has the text of token 299");
+
+  // tok512.bin whose BOS record is one character (the fuzz input had "<" and ">" as BOS and EOS): llama2.c's BOS
+  // is a control token. (tok512 has "<" as a normal piece too, which the vocabulary check refuses as a duplicate.)
+  std::vector<Llama2cToken> tokens = read_llama2c_tokens(test::read_all(fixture("stories260K/tok512.bin")));
+  tokens[1].text = "#";
+  const std::string bin = dir.write("hash.bin", write_llama2c_tokens(tokens)).string();
+  rejected([&] { load_tokenizer(bin); }, bin, "control token 1 '#' is a single character");
+
+  // A GGUF vocabulary whose token types make a single character a control token.
+  VocabData v;
+  v.model = "llama";
+  v.tokens = {"<unk>", "<s>", "</s>", "\xE2\x96\x81" "a", "b"};
+  v.scores.assign(v.tokens.size(), 0.f);
+  v.token_types = {2, 3, 3, 1, 3};
+  v.unk_id = 0, v.bos_id = 1, v.eos_id = 2;
+  rejected([&] { tokenizer_from_vocab(v, "ctl.gguf"); }, "ctl.gguf", "control token 4 'b' is a single character");
+  // ... or a user-defined piece with a NUL byte, which libsentencepiece matches cut at the NUL: "ab\0c" matched "ab"
+  // in "xab", which named the control token "ab", and encoding "xab" failed (found by fuzz_vocab).
+  v.tokens = {"<unk>", "<s>", "</s>", std::string("ab\0c", 4), "ab", "x"};
+  v.scores.assign(v.tokens.size(), 0.f);
+  v.token_types = {2, 3, 3, 4, 3, 1};
+  rejected([&] { tokenizer_from_vocab(v, "nul.gguf"); }, "nul.gguf", "token 3 'ab'... holds a NUL byte");
+
+  // The rule refuses none of the shipped SentencePiece tokenizers, and their control tokens' text encodes.
+  for (const std::string& path : {fixture("stories260K/tok512.model"), fixture("stories260K/tok512.bin"),
+                                  fixture("llama2-tokenizer/tokenizer.model"), fixture("llama2-tokenizer/tokenizer.bin"),
+                                  fixture("llama2-tokenizer/ggml-vocab-llama-spm.gguf")}) {
+    const auto tok = load_tokenizer(path);
+    EXPECT_NO_THROW(tok->encode("<s>Once upon a time</s> <unk> \xE2\x82\xAC ing", true)) << path;
+  }
 }

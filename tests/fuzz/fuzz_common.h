@@ -46,12 +46,9 @@ inline void quiet_logs() {
 using test::valid_utf8;
 
 // Decodes `ids` both ways (whole sequence and streamed token by token) and checks the tokenizer's promises:
-// an id outside the vocabulary throws hogwild::Error (and nothing else does), the text is valid UTF-8, and the
-// stream equals decode().
-// expect_valid_utf8 = false skips only the UTF-8 check, for vocabularies with a piece that is not UTF-8 itself:
-// decode() passes such a piece through unchanged today (open finding F1 in docs/RELIABILITY.md; set it back to
-// true everywhere once decode_token() repairs or the loaders reject such pieces).
-inline void check_decode(const Tokenizer& tok, const std::vector<int32_t>& ids, bool expect_valid_utf8 = true) {
+// an id outside the vocabulary throws hogwild::Error (and nothing else does), the text is valid UTF-8 (whatever
+// the vocabulary's pieces are: finding F1), and the stream equals decode().
+inline void check_decode(const Tokenizer& tok, const std::vector<int32_t>& ids) {
   bool out_of_range = false;
   for (int32_t id : ids) out_of_range |= id < 0 || id >= tok.vocab_size();
   std::string whole;
@@ -76,32 +73,17 @@ inline void check_decode(const Tokenizer& tok, const std::vector<int32_t>& ids, 
   FUZZ_CHECK(stream_threw == out_of_range, "TokenStreamDecoder::push throws exactly for ids outside the vocabulary");
   if (out_of_range) return;
   streamed += stream.flush();
-  FUZZ_CHECK(!expect_valid_utf8 || valid_utf8(whole), "decode() returns valid UTF-8");
+  FUZZ_CHECK(valid_utf8(whole), "decode() returns valid UTF-8");
   FUZZ_CHECK(streamed == whole, "TokenStreamDecoder push/flush equals decode()");
 }
 
-// Encodes `text` (any bytes) and checks the ids are in range and decode to valid UTF-8.
-// allow_encode_error: a tokenizer built from an untrusted file may refuse text with a hogwild::Error (open finding
-// F5: SentencePiece accepts some corrupt models at load and fails on encode); the shipped tokenizers never may.
-inline std::vector<int32_t> check_encode(const Tokenizer& tok, std::string_view text, bool add_bos, bool continuation,
-                                         bool expect_valid_utf8 = true, bool allow_encode_error = false) {
-  std::vector<int32_t> ids;
-  try {
-    ids = continuation ? tok.encode_continuation(text) : tok.encode(text, add_bos);
-  } catch (const Error&) {
-    if (!allow_encode_error) throw;
-    return {};
-  }
+// Encodes `text` (any bytes) and checks the ids are in range and decode to valid UTF-8. encode() may not throw:
+// a tokenizer that loaded encodes every text (finding F5: SentencePiece models that cannot are refused at load).
+inline std::vector<int32_t> check_encode(const Tokenizer& tok, std::string_view text, bool add_bos, bool continuation) {
+  const std::vector<int32_t> ids = continuation ? tok.encode_continuation(text) : tok.encode(text, add_bos);
   for (int32_t id : ids) FUZZ_CHECK(id >= 0 && id < tok.vocab_size(), "encode() returns ids inside the vocabulary");
-  check_decode(tok, ids, expect_valid_utf8);
+  check_decode(tok, ids);
   return ids;
-}
-
-// Whether every piece of the vocabulary is valid UTF-8 (always true for the shipped tokenizers).
-inline bool pieces_are_utf8(const Tokenizer& tok) {
-  for (int32_t id = 0; id < tok.vocab_size(); ++id)
-    if (!valid_utf8(tok.piece(id))) return false;
-  return true;
 }
 
 // An anonymous in-memory file (memfd) whose /proc/self/fd path the path-taking loaders can open and map.

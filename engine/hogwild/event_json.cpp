@@ -14,18 +14,29 @@ struct Overloaded : F... {
 template <class... F>
 Overloaded(F...) -> Overloaded<F...>;
 
+constexpr int64_t kMaxInt = 2147483647;
+constexpr int64_t kMaxCount = int64_t{1} << 40;
+
 // Integers from untrusted JSON: must be integral JSON numbers within [lo, hi] (a float or a huge value is an
 // error, never a wrapped or undefined conversion).
-int64_t int_field(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi) {
-  const nlohmann::json& v = j.at(key);
+int64_t int_value(const nlohmann::json& v, const char* key, int64_t lo, int64_t hi) {
   if (!v.is_number_integer()) throw ConfigError(std::string("malformed event: field \"") + key + "\" must be an integer");
   const int64_t x = v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX) ? hi + 1 : v.get<int64_t>();
   if (x < lo || x > hi)
     throw ConfigError(std::string("malformed event: field \"") + key + "\" is out of range (" + std::to_string(lo) + ".." + std::to_string(hi) + ")");
   return x;
 }
-constexpr int64_t kMaxInt = 2147483647;
-constexpr int64_t kMaxCount = int64_t{1} << 40;
+int64_t int_field(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi) { return int_value(j.at(key), key, lo, hi); }
+// An array of such integers (finding F6: the elements of block_owner/block_lengths were read with get<>()).
+template <class T>
+std::vector<T> int_array(const nlohmann::json& j, const char* key, int64_t lo, int64_t hi) {
+  const nlohmann::json& a = j.at(key);
+  if (!a.is_array()) throw ConfigError(std::string("malformed event: field \"") + key + "\" must be an array of integers");
+  std::vector<T> out;
+  out.reserve(a.size());
+  for (const auto& v : a) out.push_back(static_cast<T>(int_value(v, key, lo, hi)));
+  return out;
+}
 }  // namespace
 
 nlohmann::json event_to_json(const EngineEvent& ev) {
@@ -111,8 +122,8 @@ EngineEvent event_from_json(const nlohmann::json& j) {
       e.layers = static_cast<int>(int_field(j, "layers", 1, 4096));
       e.heads = static_cast<int>(int_field(j, "heads", 1, 4096));
       e.block_names = j.at("blocks").get<std::vector<std::string>>();
-      e.block_owner = j.at("block_owner").get<std::vector<int>>();
-      e.block_lengths = j.at("block_lengths").get<std::vector<int64_t>>();
+      e.block_owner = int_array<int>(j, "block_owner", -1, e.workers - 1);  // -1: shared, else a worker
+      e.block_lengths = int_array<int64_t>(j, "block_lengths", 0, kMaxCount);
       const size_t F = e.block_names.size();
       if (F == 0 || F > 1024 || e.block_owner.size() != F || e.block_lengths.size() != F)
         throw ConfigError("stats event: blocks, block_owner and block_lengths must have the same, non-zero length");

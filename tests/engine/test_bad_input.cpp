@@ -418,7 +418,7 @@ TEST(BadInput, DiskFullWhenWritingAGgufKeepsTheOldFile) {
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"model.gguf"});  // no temp file left
 }
 
-// Fuzz findings F2 and F4 (docs/RELIABILITY.md): integers out of range, floats where integers belong and
+// Fuzz findings F2, F4 and F6 (docs/RELIABILITY.md): integers out of range, floats where integers belong and
 // inconsistent stats shapes are errors, never wrapped or undefined conversions.
 TEST(BadInput, EventIntegersAreRangeChecked) {
   const auto fails = [](const nlohmann::json& j) {
@@ -432,6 +432,21 @@ TEST(BadInput, EventIntegersAreRangeChecked) {
          {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5}}});
   fails({{"type", "stats"}, {"pass", 0}, {"workers", 1}, {"layers", 1}, {"heads", 1}, {"blocks", {"a", "b"}},
          {"block_owner", {-1}}, {"block_lengths", {3}}, {"mass", {0.5, 0.5}}});
+  // Finding F6: the elements of block_owner / block_lengths (floats, huge values, owners that are no worker).
+  const auto stats = [](nlohmann::json owner, nlohmann::json lengths) {
+    return nlohmann::json{{"type", "stats"}, {"pass", 0}, {"workers", 2}, {"layers", 1}, {"heads", 1}, {"blocks", {"a", "b"}},
+                          {"block_owner", std::move(owner)}, {"block_lengths", std::move(lengths)}, {"mass", {0.5, 0.5, 0.5, 0.5}}};
+  };
+  EXPECT_NO_THROW(event_from_json(stats({-1, 1}, {3, 0})));
+  fails(stats({1e22, 0}, {3, 3}));
+  fails(stats({-1, 0}, {1e300, 3}));
+  fails(stats({-1, 4294967296LL}, {3, 3}));
+  fails(stats({-1, 2}, {3, 3}));  // worker 2 of 2
+  fails(stats({-2, 0}, {3, 3}));
+  fails(stats({-1, 0}, {-3, 3}));
+  fails(stats({-1, 0.5}, {3, 3}));
+  fails(stats({-1, 0}, {3, "3"}));
+  fails(stats("owners", {3, 3}));
 }
 
 // Fuzz finding F3: a tokenizer path that is a FIFO fails at once instead of blocking.

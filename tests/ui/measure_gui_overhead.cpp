@@ -19,7 +19,6 @@
 // to a temp dir), because stories260K's passes are so short that per-pass overheads dominate.
 #include <algorithm>
 #include <cstdio>
-#include <ctime>
 #include <numeric>
 
 #include <QApplication>
@@ -31,22 +30,18 @@
 #include "common/log.h"
 #include "control_bar.h"
 #include "engine_controller.h"
+#include "gui_load_governor.h"  // thread_cpu_ms
 #include "generation/model_bundle.h"
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
 #include "main_window.h"
 #include "model/gguf_writer.h"
+#include "ui_test_support.h"
 
 using namespace hogwild;
 using namespace hogwild::ui;
 
 namespace {
-
-double thread_cpu_ms() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e3 + static_cast<double>(ts.tv_nsec) / 1e6;
-}
 
 // Times every event the GUI thread handles, so that a batch's handling and the repaint after it can be attributed.
 class TimedApp : public QApplication {
@@ -185,9 +180,7 @@ int main(int argc, char** argv) {
     models << p;
   }
 
-  MainWindow::Options o;
-  o.auto_load_model = false;
-  o.restore_settings = false;
+  const MainWindow::Options o = test::test_window_options();
   MainWindow w(o);
   w.resize(1600, 1000);
   w.show();

@@ -13,6 +13,7 @@
 #include "preset_editor_dialog.h"
 #include "session_file.h"
 #include "worker_grid.h"
+#include "ui_test_support.h"
 #include "worker_pane.h"
 
 using namespace hogwild;
@@ -152,9 +153,7 @@ class TestFiles : public QObject {
   }
 
   void windowSurvivesBadFilesAndReplaysSessions() {
-    MainWindow::Options o;
-    o.auto_load_model = false;
-    o.restore_settings = false;
+    const MainWindow::Options o = test::test_window_options();
     MainWindow w(o);
     w.show();
     // Malformed preset: a message box, the window stays usable.

@@ -27,9 +27,7 @@ class TestMainWindow : public QObject {
 
   void liveRunFillsEveryView() {
     test::Watchdog dog(120);
-    MainWindow::Options o;
-    o.auto_load_model = false;
-    o.restore_settings = false;
+    const MainWindow::Options o = test::test_window_options();
     MainWindow w(o);
     w.show();
     test::Recorder r(w.engine());
@@ -88,9 +86,7 @@ class TestMainWindow : public QObject {
 
   void closingMidRunStopsCleanly() {
     test::Watchdog dog(60);
-    MainWindow::Options o;
-    o.auto_load_model = false;
-    o.restore_settings = false;
+    const MainWindow::Options o = test::test_window_options();
     auto w = std::make_unique<MainWindow>(o);
     w->show();
     test::Recorder r(w->engine());

@@ -208,9 +208,7 @@ class TestModelsDialog : public QObject {
     test::Watchdog dog(60);
     QVERIFY(QFile::copy(test::stories_model(), models_ + "/stories260K.bin"));
     QVERIFY(QFile::copy(test::fixture("stories260K/tok512.bin"), models_ + "/tok512.bin"));
-    MainWindow::Options o;
-    o.auto_load_model = false;
-    o.restore_settings = false;
+    const MainWindow::Options o = test::test_window_options();
     MainWindow w(o);
     w.show();
     test::Recorder r(w.engine());

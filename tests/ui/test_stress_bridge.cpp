@@ -146,9 +146,7 @@ class TestStressBridge : public QObject {
     QVERIFY(QFile::copy(stories_model(), dir.filePath("stories260K.bin")));
     QVERIFY(QFile::copy(fixture("stories260K/tok512.bin"), dir.filePath("tok512.bin")));
     qputenv("HOGWILD_MODEL_DIR", dir.path().toUtf8());
-    MainWindow::Options o;
-    o.auto_load_model = false;
-    o.restore_settings = false;
+    const MainWindow::Options o = test::test_window_options();
     int loaded = 0;
     for (int i = 0; i < 24; ++i) {
       auto w = std::make_unique<MainWindow>(o);

@@ -12,6 +12,7 @@
 #include <QtTest>
 
 #include "engine_batch.h"
+#include "main_window.h"
 #include "engine_controller.h"
 
 namespace hogwild::ui::test {
@@ -48,6 +49,14 @@ class Watchdog {
 };
 
 // Records everything an EngineController reports, on the GUI thread.
+// A window for tests: no saved settings restored, no model loaded at start.
+inline MainWindow::Options test_window_options() {
+  MainWindow::Options o;
+  o.auto_load_model = false;
+  o.restore_settings = false;
+  return o;
+}
+
 class Recorder : public QObject {
  public:
   explicit Recorder(EngineController& c) {

@@ -455,10 +455,7 @@ void MainWindow::drillInto(int worker, int token) {
   for (int w = 0; w < panes_->count() && w < static_cast<int>(tints.size()); ++w)
     panes_->pane(w)->setTokenTints(tints[static_cast<size_t>(w)], row->max_weight, w == row->worker ? row->token : -1);
   QString piece;
-  if (row->token < newest + 1) {
-    const auto& pt = panes_->pane(row->worker)->tokens()[static_cast<size_t>(row->token)];
-    piece = panes_->pane(row->worker)->view()->document()->toPlainText().mid(pt.start, pt.end - pt.start).replace("\n", "⏎");
-  }
+  if (row->token < newest + 1) piece = panes_->pane(row->worker)->tokenText(row->token).replace("\n", "⏎");
   QString note = tr("Blue: %1's token %2 “%3” (pass %4). Orange: its attention at layer %5 (mean over heads) on the tokens in "
                     "the panes; darkest = %6%. Prompt and headers are not shown.")
                      .arg(who).arg(row->token).arg(piece).arg(row->pass).arg(row->layer)

@@ -6,30 +6,14 @@
 #include <QHelpEvent>
 #include <QLabel>
 #include <QMouseEvent>
-#include <QPlainTextEdit>
 #include <QScrollBar>
-#include <QTextBlock>
 #include <QToolTip>
 #include <QVBoxLayout>
 
+#include "live_label.h"
 #include "worker_palette.h"
 
 namespace hogwild::ui {
-
-namespace {
-// Cursors positioned inside an edit block skip QTextCursorPrivate::setX, which otherwise shapes the whole line to
-// find the cursor's x: selections are built inside one (an edit block without edits changes nothing).
-class NoCursorLayout {
- public:
-  explicit NoCursorLayout(QTextDocument* doc) : cursor_(doc) { cursor_.beginEditBlock(); }
-  ~NoCursorLayout() { cursor_.endEditBlock(); }
-  NoCursorLayout(const NoCursorLayout&) = delete;
-  NoCursorLayout& operator=(const NoCursorLayout&) = delete;
-
- private:
-  QTextCursor cursor_;
-};
-}  // namespace
 
 WorkerPane::WorkerPane(int worker, const QString& name, QWidget* parent) : QFrame(parent), worker_(worker), name_(name) {
   setFrameShape(QFrame::StyledPanel);
@@ -42,79 +26,55 @@ WorkerPane::WorkerPane(int worker, const QString& name, QWidget* parent) : QFram
   QFont hf = header_->font();
   hf.setPointSizeF(hf.pointSizeF() * 1.15);
   header_->setFont(hf);
-  view_ = new QPlainTextEdit(this);
-  view_->setReadOnly(true);
+  view_ = new TokenTextView(this);
+  view_->setAccent(c);
   view_->setFrameShape(QFrame::NoFrame);
-  view_->setLineWrapMode(QPlainTextEdit::WidgetWidth);
   view_->viewport()->setMouseTracking(true);
   view_->viewport()->installEventFilter(this);
-  view_->setUndoRedoEnabled(false);
   QFont tf = view_->font();
   tf.setPointSizeF(tf.pointSizeF() * 1.15);  // readable from the back of a classroom
   view_->setFont(tf);
-  footer_ = new QLabel(this);
-  footer_->setStyleSheet(QString("color:%1; padding:2px 6px;").arg(c.darker(120).name()));
+  footer_ = new LiveLabel(this);
+  footer_->setColor(c.darker(120));
   lay->addWidget(header_);
   lay->addWidget(view_, 1);
   lay->addWidget(footer_);
   setStats(0, 0);
 }
 
-QString WorkerPane::text() const { return view_->toPlainText(); }
+QString WorkerPane::text() const { return view_->text(); }
 
-bool WorkerPane::atBottom() const {
-  const QScrollBar* sb = view_->verticalScrollBar();
-  return sb->value() >= sb->maximum() - 2;
+QString WorkerPane::tokenText(int index) const {
+  if (index < 0 || index >= static_cast<int>(tokens_.size())) return {};
+  const PaneToken& t = tokens_[static_cast<size_t>(index)];
+  return view_->text().mid(t.start, t.end - t.start);
+}
+
+QRect WorkerPane::tokenRect(int index) const {
+  if (index < 0 || index >= static_cast<int>(tokens_.size())) return {};
+  const PaneToken& t = tokens_[static_cast<size_t>(index)];
+  return t.end > t.start ? view_->rangeRect(t.start, t.end) : QRect();
 }
 
 void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
   if (tokens.empty()) return;
-  const bool follow = atBottom();
-  QTextCursor cur(view_->document());
-  cur.movePosition(QTextCursor::End);
-  QTextCharFormat plain, inserted, question;
-  inserted.setFontWeight(QFont::Bold);
-  inserted.setForeground(worker_color(worker_));
-  question = inserted;
-  question.setBackground(QColor(255, 236, 140));
-  // Consecutive tokens with the same format go into the document with ONE insertText (each insert re-lays out
-  // the paragraph, which dominated the GUI thread's time with many workers). Token ranges follow from the text
-  // lengths; should the document count a run differently (it never should: one position per UTF-16 unit, a
-  // newline included), the run is re-inserted token by token.
-  const QTextCharFormat* run_format = nullptr;
+  const bool follow = view_->atBottom();
+  // Consecutive tokens with the same style go into the view with ONE append; token ranges follow from the text
+  // lengths (the view counts one position per UTF-16 unit, a newline included).
+  using Style = TokenTextView::Style;
+  Style run_style = Style::Plain;
   QString run;
-  size_t run_first = tokens_.size();
-  int pos = cur.position();
-  // One edit block for the batch: the document is laid out once at its end, and the cursor does not lay out the
-  // (long) paragraph after every insert to find its x position (QTextCursorPrivate::setX is skipped in edit blocks).
-  cur.beginEditBlock();
+  int pos = view_->length();
   auto flush = [&] {
-    if (run.isEmpty()) return;
-    const int start = cur.position();
-    cur.insertText(run, *run_format);
-    if (cur.position() - start != static_cast<int>(run.size())) {  // fall back: exact positions per token
-      cur.setPosition(start);
-      cur.movePosition(QTextCursor::End, QTextCursor::KeepAnchor);
-      cur.removeSelectedText();
-      for (size_t i = run_first; i < tokens_.size(); ++i) {
-        PaneToken& pt = tokens_[i];
-        const QString piece = run.mid(pt.start - start, pt.end - pt.start);
-        pt.start = cur.position();
-        cur.insertText(piece, *run_format);
-        pt.end = cur.position();
-        if (pt.step == current_step_ && step_start_ >= start && step_start_ > pt.start) step_start_ = pt.start;
-      }
-    }
+    view_->append(run, run_style);
     run.clear();
-    pos = cur.position();
   };
   for (const TokenEvent* t : tokens) {
     if (!t->inserted) collab_pending_ = false;  // the question run ends at the first sampled token
-    const QTextCharFormat* f = t->inserted ? (collab_pending_ ? &question : &inserted) : &plain;
-    if (f != run_format) {
+    const Style style = t->inserted ? (collab_pending_ ? Style::Question : Style::Inserted) : Style::Plain;
+    if (style != run_style) {
       flush();
-      run_format = f;
-      run_first = tokens_.size();
+      run_style = style;
     }
     if (t->step != current_step_) {
       current_step_ = t->step;
@@ -136,9 +96,8 @@ void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
     tokens_.push_back(std::move(pt));
   }
   flush();
-  cur.endEditBlock();
   updateSelections();
-  if (follow) view_->verticalScrollBar()->setValue(view_->verticalScrollBar()->maximum());
+  if (follow) view_->scrollToBottom();
 }
 
 void WorkerPane::setStats(qint64 sampled, double tps) {
@@ -151,58 +110,38 @@ void WorkerPane::setFinished(bool finished) {
 }
 
 void WorkerPane::setTokenTints(const std::vector<float>& weights, float max_weight, int query) {
-  // Built once here (O(tokens)); appends only rebuild the current step's tint (updateSelections).
-  tint_sel_.clear();
+  // Built once here (O(tokens)); the view draws them over the text without changing it.
   tinted_ = 0;
   tinted_tokens_.clear();
   query_ = query >= 0 && query < static_cast<int>(tokens_.size()) ? query : -1;
-  QTextDocument* doc = view_->document();
-  const NoCursorLayout no_layout(doc);
-  auto span = [&](const PaneToken& t) {
-    QTextEdit::ExtraSelection s;
-    s.cursor = QTextCursor(doc);
-    s.cursor.setPosition(t.start);
-    s.cursor.setPosition(t.end, QTextCursor::KeepAnchor);
-    return s;
-  };
+  std::vector<TokenTextView::Overlay> overlays;
   if (max_weight > 0) {
     for (size_t i = 0; i < weights.size() && i < tokens_.size(); ++i) {
       const float w = weights[i] / max_weight;
       if (w < 0.02f || tokens_[i].end <= tokens_[i].start) continue;
-      QTextEdit::ExtraSelection s = span(tokens_[i]);
-      s.format.setBackground(QColor(255, 120, 0, static_cast<int>(40 + 215 * std::min(1.f, w))));
-      tint_sel_ << s;
+      TokenTextView::Overlay o{tokens_[i].start, tokens_[i].end, {}};
+      o.format.setBackground(QColor(255, 120, 0, static_cast<int>(40 + 215 * std::min(1.f, w))));
+      overlays.push_back(std::move(o));
       ++tinted_;
       tinted_tokens_.push_back(static_cast<int>(i));
     }
   }
+  view_->setOverlays(std::move(overlays));
   if (query_ >= 0 && tokens_[static_cast<size_t>(query_)].end > tokens_[static_cast<size_t>(query_)].start) {
     // The query itself: white on blue, underlined, so that it reads as "this token looks at the orange ones".
-    QTextEdit::ExtraSelection s = span(tokens_[static_cast<size_t>(query_)]);
-    s.format.setBackground(QColor(30, 90, 200));
-    s.format.setForeground(Qt::white);
-    s.format.setFontUnderline(true);
-    tint_sel_ << s;
+    QTextCharFormat f;
+    f.setBackground(QColor(30, 90, 200));
+    f.setForeground(Qt::white);
+    f.setFontUnderline(true);
+    view_->setHighlight(tokens_[static_cast<size_t>(query_)].start, tokens_[static_cast<size_t>(query_)].end, f);
+  } else {
+    view_->setHighlight(0, 0, {});
   }
-  updateSelections();
 }
 
 void WorkerPane::updateSelections() {
-  // Extra selections draw over the document without changing it: the current step's tint, then drill tints.
-  QList<QTextEdit::ExtraSelection> sel;
-  QTextDocument* doc = view_->document();
-  const NoCursorLayout no_layout(doc);
-  const int end = doc->characterCount() - 1;
-  if (!finished_ && step_start_ < end) {
-    QTextEdit::ExtraSelection s;
-    s.cursor = QTextCursor(doc);
-    s.cursor.setPosition(step_start_);
-    s.cursor.setPosition(end, QTextCursor::KeepAnchor);
-    s.format.setBackground(worker_tint(worker_));
-    sel << s;
-  }
-  sel << tint_sel_;
-  view_->setExtraSelections(sel);
+  // The current, unfinished step: a light tint of the worker's colour from its first token to the end.
+  view_->setTail(!finished_ && step_start_ < view_->length() ? step_start_ : -1, worker_tint(worker_));
 }
 
 int WorkerPane::tokenAtPosition(int pos) const {
@@ -237,13 +176,14 @@ bool WorkerPane::eventFilter(QObject* obj, QEvent* ev) {
     if (ev->type() == QEvent::MouseMove) {
       auto* me = static_cast<QMouseEvent*>(ev);
       const QPoint p = me->position().toPoint();
-      const int i = tokenAtPosition(view_->cursorForPosition(p).position());
-      // cursorForPosition snaps to the nearest character: only show it when the pointer is over text.
+      const int at = view_->positionAt(p);
+      const int i = at >= 0 ? tokenAtPosition(at) : -1;
       if (i >= 0) QToolTip::showText(me->globalPosition().toPoint(), tokenTooltip(i), view_->viewport());
       else QToolTip::hideText();
-    } else if (ev->type() == QEvent::MouseButtonRelease && !view_->textCursor().hasSelection()) {
-      auto* me = static_cast<QMouseEvent*>(ev);
-      const int i = tokenAtPosition(view_->cursorForPosition(me->position().toPoint()).position());
+    } else if (ev->type() == QEvent::MouseButtonRelease && static_cast<QMouseEvent*>(ev)->button() == Qt::LeftButton &&
+               !view_->hasSelection()) {
+      const int at = view_->positionAt(static_cast<QMouseEvent*>(ev)->position().toPoint());
+      const int i = at >= 0 ? tokenAtPosition(at) : -1;
       if (i >= 0) Q_EMIT tokenClicked(worker_, i);
     }
   }

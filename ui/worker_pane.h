@@ -1,6 +1,7 @@
 #pragma once
 // One worker's live text: a coloured name header, a read-only text view that grows by appending (never by
-// resetting the whole text), and a footer with the worker's token count and speed.
+// resetting the whole text; TokenTextView lays out each finished line once), and a footer with the worker's
+// token count and speed.
 //
 // Rendering: sampled text is plain; text the scheduler inserted (step prefixes such as "**Alice [2]:** ",
 // openers) is bold in the worker's colour; the collaboration question is bold on a yellow background; the
@@ -14,13 +15,16 @@
 #include <vector>
 
 #include <QFrame>
-#include <QTextEdit>
 #include <QStringList>
 
 #include "hogwild/events.h"
+#include "token_text_view.h"
 
 class QLabel;
-class QPlainTextEdit;
+
+namespace hogwild::ui {
+class LiveLabel;
+}
 
 namespace hogwild::ui {
 
@@ -54,9 +58,12 @@ class WorkerPane : public QFrame {
 
   const std::vector<PaneToken>& tokens() const { return tokens_; }
   QString text() const;
+  QString tokenText(int index) const;
   int tokenAtPosition(int doc_pos) const;
   QString tokenTooltip(int index) const;
-  QPlainTextEdit* view() const { return view_; }
+  // Where token `index` is drawn (viewport coordinates of view(); the line it starts on), empty if it has no text.
+  QRect tokenRect(int index) const;
+  TokenTextView* view() const { return view_; }
   // Tokens currently drawn with a drill tint (for tests and the legend), and the outlined query token (-1: none).
   int tintedTokens() const { return tinted_; }
   int drillQuery() const { return query_; }
@@ -70,20 +77,18 @@ class WorkerPane : public QFrame {
 
  private:
   void updateSelections();
-  bool atBottom() const;
 
   int worker_;
   QString name_;
   QLabel* header_ = nullptr;
-  QLabel* footer_ = nullptr;
-  QPlainTextEdit* view_ = nullptr;
+  LiveLabel* footer_ = nullptr;
+  TokenTextView* view_ = nullptr;
   std::vector<PaneToken> tokens_;
   int current_step_ = 0;
   int step_start_ = 0;  // document position where the current step begins
   bool collab_pending_ = false;
   bool finished_ = false;
   const QStringList* vocab_ = nullptr;
-  QList<QTextEdit::ExtraSelection> tint_sel_;  // built when the tints change, reused by every append
   int tinted_ = 0;
   std::vector<int> tinted_tokens_;
   int query_ = -1;

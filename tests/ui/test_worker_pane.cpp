@@ -1,9 +1,12 @@
 // Worker panes: the text equals the session's transcripts (fed in uneven batches), inserted text is formatted
 // apart, the tooltips list the top-k candidates, autoscroll stops when the user scrolls up, and the drill-down
-// maps a known attention row onto the right tokens of every pane.
-#include <QPlainTextEdit>
+// maps a known attention row onto the right tokens of every pane. The pane's text view (TokenTextView) breaks
+// lines exactly where one QTextLayout of each whole paragraph does, lays out a bounded amount of text per append,
+// and draws tints, the query and the step tint at the tokens' pixels; clicks and drags hit the right tokens.
 #include <QScrollBar>
-#include <QTextBlock>
+#include <QRandomGenerator>
+#include <QScreen>
+#include <QTextLayout>
 #include <QtTest>
 
 #include "drill_map.h"
@@ -11,6 +14,7 @@
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
 #include "ui_test_support.h"
+#include "worker_palette.h"
 #include "worker_pane.h"
 
 using namespace hogwild;
@@ -80,11 +84,8 @@ class TestWorkerPane : public QObject {
     t2.top = {{1, 0.5f}, {2, 0.25f}};
     pane.appendTokens({&t1, &t2});
     QCOMPARE(pane.text(), QString("Bob:  cat"));
-    QTextCursor cur(pane.view()->document());
-    cur.setPosition(2);
-    QVERIFY(cur.charFormat().fontWeight() == QFont::Bold);
-    cur.setPosition(7);
-    QVERIFY(cur.charFormat().fontWeight() != QFont::Bold);
+    QVERIFY(pane.view()->formatAt(2).fontWeight() == QFont::Bold);
+    QVERIFY(pane.view()->formatAt(7).fontWeight() != QFont::Bold);
     QCOMPARE(pane.tokenAtPosition(0), 0);
     QCOMPARE(pane.tokenAtPosition(6), 1);
     const QString tip = pane.tokenTooltip(1);
@@ -97,11 +98,8 @@ class TestWorkerPane : public QObject {
     pane.appendTokens({&a});
     pane.markCollabQuestion();
     pane.appendTokens({&b, &q, &d});
-    QTextCursor cur(pane.view()->document());
-    cur.setPosition(pane.tokens()[2].start + 1);
-    QVERIFY(cur.charFormat().background().color() == QColor(255, 236, 140));
-    cur.setPosition(pane.tokens()[3].start + 2);
-    QVERIFY(cur.charFormat().background().style() == Qt::NoBrush);
+    QVERIFY(pane.view()->formatAt(pane.tokens()[2].start + 1).background().color() == QColor(255, 236, 140));
+    QVERIFY(pane.view()->formatAt(pane.tokens()[3].start + 2).background().style() == Qt::NoBrush);
   }
 
   void autoscrollStopsWhenScrolledUp() {
@@ -275,6 +273,227 @@ class TestWorkerPane : public QObject {
       QVERIFY2(std::abs(pane_sum - row_sum) < 1e-4, qPrintable(QString("q%1: panes %2 vs row %3").arg(q).arg(pane_sum).arg(row_sum)));
       QVERIFY(pane_sum > 0);
     }
+  }
+
+  // The oracle: one QTextLayout per paragraph of the final text, at the view's width and font.
+  static std::vector<int> oracleLineStarts(const TokenTextView& v) {
+    std::vector<int> out;
+    const QString& t = v.text();
+    int start = 0;
+    for (;;) {
+      const int nl = static_cast<int>(t.indexOf('\n', start));
+      const int end = nl < 0 ? static_cast<int>(t.size()) : nl;
+      QTextLayout lay(t.mid(start, end - start), v.font(), v.viewport());
+      QTextOption opt;
+      opt.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+      lay.setTextOption(opt);
+      QList<QTextLayout::FormatRange> formats;  // the bold runs change the widths: give the oracle the same
+      for (int i = start; i < end; ++i) {
+        const QTextCharFormat f = v.formatAt(i);
+        if (f.fontWeight() == QFont::Bold) formats.append({i - start, 1, f});
+      }
+      lay.setFormats(formats);
+      lay.beginLayout();
+      for (QTextLine l = lay.createLine(); l.isValid(); l = lay.createLine()) {
+        l.setLineWidth(v.layoutWidth());
+        out.push_back(start + l.textStart());
+      }
+      lay.endLayout();
+      if (nl < 0) break;
+      start = nl + 1;
+    }
+    return out;
+  }
+
+  void textViewBreaksLinesLikeOneLayout() {
+    TokenTextView v;
+    v.setAccent(Qt::darkGreen);
+    v.resize(260, 300);
+    v.show();
+    QRandomGenerator rng(7);
+    const QStringList words{" the", " cat", " sat", " on", " a", " mat", ",", ".", " extraordinarily", " x",
+                            " supercalifragilisticexpialidocious-and-then-some-more-letters", "\n", " é"};
+    for (int batch = 0; batch < 300; ++batch) {
+      const int n = 1 + rng.bounded(6);
+      for (int i = 0; i < n; ++i) {
+        const QString& w = words[rng.bounded(static_cast<int>(words.size()))];
+        if (w == "\n" && rng.bounded(4) != 0) continue;  // long paragraphs, some newlines
+        v.append(w, rng.bounded(5) == 0 ? TokenTextView::Style::Inserted : TokenTextView::Style::Plain);
+      }
+    }
+    QVERIFY(v.segmentCount() > 20);  // the text was frozen into many segments
+    QCOMPARE(v.lineStarts(), oracleLineStarts(v));
+    // Another width: everything is laid out anew, and still breaks like the oracle.
+    v.resize(410, 300);
+    QCoreApplication::processEvents();
+    QVERIFY(v.layoutWidth() > 300);
+    QCOMPARE(v.lineStarts(), oracleLineStarts(v));
+  }
+
+  void textViewWithFallbackGlyphsKeepsEveryCharacter() {
+    // Glyphs from a fallback font (emoji) are shaped a little differently depending on where a layout starts, so
+    // a line next to one may break a word earlier or later than one layout of the whole paragraph would. Then the
+    // weaker property must hold: lines cover the text in order and there are about as many.
+    TokenTextView v;
+    v.resize(260, 300);
+    v.show();
+    QRandomGenerator rng(11);
+    const QStringList words{" the", " cat", " 😀", " extraordinarily", "😀😀", " é", ".", "\n"};
+    for (int i = 0; i < 1500; ++i) {
+      const QString& w = words[rng.bounded(static_cast<int>(words.size()))];
+      if (w == "\n" && rng.bounded(8) != 0) continue;
+      v.append(w, TokenTextView::Style::Plain);
+    }
+    const auto starts = v.lineStarts();
+    QVERIFY(starts.size() > 50);
+    QCOMPARE(starts.front(), 0);
+    for (size_t i = 1; i < starts.size(); ++i) QVERIFY(starts[i] > starts[i - 1]);
+    QVERIFY(starts.back() <= v.length());
+    const auto oracle = oracleLineStarts(v);
+    QVERIFY2(std::abs(static_cast<int>(starts.size()) - static_cast<int>(oracle.size())) * 20 <= static_cast<int>(oracle.size()),
+             qPrintable(QString("%1 lines vs %2").arg(starts.size()).arg(oracle.size())));
+  }
+
+  void textViewAppendCostIsBounded() {
+    // One long paragraph (a model that writes no newline): the text laid out per append must not grow with the
+    // paragraph (QPlainTextEdit re-shaped the whole paragraph on every append: quadratic).
+    TokenTextView v;
+    v.resize(300, 200);
+    v.show();
+    qint64 first_half = 0;
+    for (int i = 0; i < 2000; ++i) {
+      if (i == 1000) first_half = v.laidOutChars();
+      v.append(i % 7 == 0 ? QString(" word%1").arg(i) : QString(" tok"), TokenTextView::Style::Plain);
+    }
+    const qint64 second_half = v.laidOutChars() - first_half;
+    QVERIFY2(second_half < first_half * 3 / 2, qPrintable(QString("%1 vs %2").arg(second_half).arg(first_half)));
+    QVERIFY2(v.laidOutChars() < 60 * v.length(), qPrintable(QString("%1 chars laid out for %2").arg(v.laidOutChars()).arg(v.length())));
+  }
+
+  void tintsQueryAndStepAreDrawnAtTheTokens() {
+    WorkerPane pane(1, "Bob");
+    pane.resize(420, 300);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    std::vector<TokenEvent> ev;
+    for (int i = 0; i < 40; ++i) ev.push_back(tok(1, i % 9 == 8 ? " end.\n" : " word", 1));
+    std::vector<const TokenEvent*> ptrs;
+    for (const auto& e : ev) ptrs.push_back(&e);
+    pane.appendTokens(ptrs);
+    pane.setFinished(true);  // no step tint for now
+    std::vector<float> w(40, 0.f);
+    w[5] = 1.f;
+    pane.setTokenTints(w, 1.f, 20);
+    QCoreApplication::processEvents();
+    const QImage img = pane.view()->viewport()->grab().toImage();
+    // Share of the token's box painted in a colour: background pixels dominate a box of a short word.
+    auto share = [&](int token, auto pred) {
+      const QRect r = pane.tokenRect(token).adjusted(1, 1, -1, -1) & img.rect();
+      int hit = 0, all = 0;
+      for (int y = r.top(); y <= r.bottom(); ++y)
+        for (int x = r.left(); x <= r.right(); ++x, ++all) hit += pred(img.pixelColor(x, y)) ? 1 : 0;
+      return all ? static_cast<double>(hit) / all : 0.0;
+    };
+    auto orange = [](const QColor& c) { return c.red() > 200 && c.green() > 90 && c.green() < 170 && c.blue() < 80; };
+    auto blue = [](const QColor& c) { return c.blue() > 170 && c.red() < 60; };
+    QVERIFY(!pane.tokenRect(5).isEmpty() && !pane.tokenRect(20).isEmpty());
+    QVERIFY2(share(5, orange) > 0.4, qPrintable(QString::number(share(5, orange))));
+    QVERIFY(share(6, orange) == 0.0);
+    QVERIFY2(share(20, blue) > 0.4, qPrintable(QString::number(share(20, blue))));
+    QVERIFY(share(19, blue) == 0.0);
+    // The unfinished step's tint covers the tokens of the current step only.
+    TokenEvent s2 = tok(1, " next", 2);
+    pane.setFinished(false);
+    pane.appendTokens({&s2});
+    pane.setTokenTints({}, 0.f);
+    QCoreApplication::processEvents();
+    const QImage img2 = pane.view()->viewport()->grab().toImage();
+    const QColor tint = worker_tint(1);
+    auto tinted = [&](const QColor& c) { return c == tint; };
+    auto share2 = [&](int token) {
+      const QRect r = pane.tokenRect(token).adjusted(1, 1, -1, -1) & img2.rect();
+      int hit = 0, all = 0;
+      for (int y = r.top(); y <= r.bottom(); ++y)
+        for (int x = r.left(); x <= r.right(); ++x, ++all) hit += tinted(img2.pixelColor(x, y)) ? 1 : 0;
+      return all ? static_cast<double>(hit) / all : 0.0;
+    };
+    QVERIFY2(share2(40) > 0.4, qPrintable(QString::number(share2(40))));
+    QCOMPARE(share2(39), 0.0);
+  }
+
+  void clicksHitTokensAndDragsSelect() {
+    WorkerPane pane(0, "Alice");
+    pane.resize(420, 300);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    std::vector<TokenEvent> ev;
+    for (int i = 0; i < 30; ++i) ev.push_back(tok(0, " w" + std::to_string(i), 1));
+    std::vector<const TokenEvent*> ptrs;
+    for (const auto& e : ev) ptrs.push_back(&e);
+    pane.appendTokens(ptrs);
+    QSignalSpy clicked(&pane, &WorkerPane::tokenClicked);
+    QWidget* vp = pane.view()->viewport();
+    for (int i : {0, 7, 29}) {
+      const QRect r = pane.tokenRect(i);
+      QTest::mouseClick(vp, Qt::LeftButton, {}, QPoint(r.right() - 2, r.center().y()));
+      QCOMPARE(clicked.size(), 1);
+      QCOMPARE(clicked.takeFirst().at(1).toInt(), i);
+    }
+    // Below the text: no token.
+    QTest::mouseClick(vp, Qt::LeftButton, {}, QPoint(10, vp->height() - 3));
+    QCOMPARE(clicked.size(), 0);
+    // A drag selects text (for copying) and is not a click.
+    const QRect a = pane.tokenRect(2), b = pane.tokenRect(4);
+    QTest::mousePress(vp, Qt::LeftButton, {}, QPoint(a.left(), a.center().y()));
+    QMouseEvent move(QEvent::MouseMove, QPointF(b.right(), b.center().y()), vp->mapToGlobal(QPointF(b.right(), b.center().y())),
+                     Qt::NoButton, Qt::LeftButton, {});
+    QCoreApplication::sendEvent(vp, &move);
+    QTest::mouseRelease(vp, Qt::LeftButton, {}, QPoint(b.right(), b.center().y()));
+    QCOMPARE(clicked.size(), 0);
+    QCOMPARE(pane.view()->selectedText(), pane.tokenText(2) + pane.tokenText(3) + pane.tokenText(4));
+    QTest::keyClick(pane.view(), Qt::Key_A, Qt::ControlModifier);
+    QCOMPARE(pane.view()->selectedText(), pane.text());
+  }
+
+  void incrementalRepaintsEqualAFullPaint() {
+    // Appends repaint only the lines that changed and scrolling blits: what is on screen (the window's backing
+    // store, read back through the platform) must equal a fresh paint of the whole pane.
+    WorkerPane pane(2, "Carol");
+    pane.resize(360, 260);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    std::vector<TokenEvent> ev;
+    // Steps change (a full repaint: the step tint moves) only in the first half; the last batches repaint and
+    // scroll incrementally, so a stale strip would still be on screen at the end.
+    for (int i = 0; i < 400; ++i) ev.push_back(tok(2, i % 37 == 36 ? ".\n" : (i % 5 ? " tok" : " word"), 1 + std::min(i, 200) / 90, i % 90 == 0 && i <= 200));
+    std::vector<float> tint(400, 0.f);
+    for (size_t b = 0; b < ev.size(); b += 13) {
+      std::vector<const TokenEvent*> ptrs;
+      for (size_t i = b; i < std::min(ev.size(), b + 13); ++i) ptrs.push_back(&ev[i]);
+      pane.appendTokens(ptrs);
+      if (b == 130) {  // a drill tint in the middle of the run
+        for (int i = 100; i < 140; i += 3) tint[static_cast<size_t>(i)] = 0.5f;
+        pane.setTokenTints(tint, 1.f, 120);
+      }
+      QCoreApplication::processEvents();
+      QScrollBar* sb = pane.view()->verticalScrollBar();
+      if (b == 260) sb->setValue(sb->value() - 37);  // the user scrolls up: appends below the view
+      if (b == 312) sb->setValue(sb->maximum());     // and back down: following again
+      QCoreApplication::processEvents();
+    }
+    QCoreApplication::processEvents();
+    QScreen* screen = pane.screen();
+    const QImage shown = screen->grabWindow(pane.winId()).toImage().convertToFormat(QImage::Format_RGB32);
+    const QImage fresh = pane.grab().toImage().convertToFormat(QImage::Format_RGB32);
+    QCOMPARE(shown.size(), fresh.size());
+    int differ = 0;
+    for (int y = 0; y < fresh.height(); ++y)
+      for (int x = 0; x < fresh.width(); ++x) differ += shown.pixel(x, y) != fresh.pixel(x, y) ? 1 : 0;
+    if (differ) {
+      shown.save(QDir::temp().filePath("pane-shown.png"));
+      fresh.save(QDir::temp().filePath("pane-fresh.png"));
+    }
+    QCOMPARE(differ, 0);
   }
 };
 

@@ -76,27 +76,31 @@ std::vector<std::vector<float>> DrillMap::tints(int q) const {
 
 void DrillMap::recordRows(const StatsEvent& s) {
   const int W = std::min(static_cast<int>(s.drill.size()), static_cast<int>(steps_.size()));
-  std::vector<Entry> entries;
   for (int q = 0; q < W; ++q) {
     const int query = snap_count_[static_cast<size_t>(q)] - 1;  // the newest token the worker fed
     if (query < 0) continue;
     const std::vector<float>& row = s.drill[static_cast<size_t>(q)];
-    entries.clear();
-    mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
-      if (w < 0 || w >= static_cast<int>(steps_.size()) || token < 0 || token >= snap_count_[static_cast<size_t>(w)]) return;
-      if (pos < 0 || pos >= static_cast<int64_t>(row.size())) return;
-      const float v = row[static_cast<size_t>(pos)];
-      if (v > 0) entries.push_back({w, token, v});
-    });
+    // Two passes over the mapping: the largest pane weight first, then only the entries worth drawing (most of
+    // a long row is below the 2 % cut, so nothing is collected only to be dropped).
+    auto valid = [&](int w, int token, int64_t pos) {
+      return w >= 0 && w < static_cast<int>(steps_.size()) && token >= 0 && token < snap_count_[static_cast<size_t>(w)] && pos >= 0 &&
+             pos < static_cast<int64_t>(row.size());
+    };
     TokenRow r;
     r.worker = q;
     r.token = query;
     r.pass = s.pass;
     r.layer = s.drill_layer;
-    for (const Entry& en : entries) r.max_weight = std::max(r.max_weight, en.weight);
+    mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
+      if (valid(w, token, pos)) r.max_weight = std::max(r.max_weight, row[static_cast<size_t>(pos)]);
+    });
     const float keep = r.max_weight * kKeepFraction;
-    for (const Entry& en : entries)
-      if (en.weight >= keep) r.entries.push_back(en);
+    if (r.max_weight > 0)
+      mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
+        if (!valid(w, token, pos)) return;
+        const float v = row[static_cast<size_t>(pos)];
+        if (v >= keep && v > 0) r.entries.push_back({w, token, v});
+      });
     if (r.entries.size() > static_cast<size_t>(kMaxEntries)) {  // keep the largest (their order does not matter)
       std::nth_element(r.entries.begin(), r.entries.begin() + kMaxEntries, r.entries.end(),
                        [](const Entry& a, const Entry& b) { return a.weight > b.weight; });

@@ -5,6 +5,7 @@
 #include <QStatusBar>
 
 #include "attention_matrices.h"
+#include "live_label.h"
 
 namespace hogwild::ui {
 
@@ -19,11 +20,17 @@ StatusPanel::StatusPanel(QStatusBar* bar, QObject* parent) : QObject(parent), ba
   loading_->setRange(0, 0);  // busy indicator: loading reports steps, not fractions
   loading_->setMaximumWidth(160);
   loading_->hide();
+  // The numbers change with every batch: LiveLabels repaint themselves without a layout pass of the status bar.
+  auto live = [bar](const QString& tip) {
+    auto* l = new LiveLabel(bar);
+    l->setToolTip(tip);
+    return l;
+  };
   backend_ = label(tr("Where the forward passes run"));
   state_ = label(tr("Run state"));
-  speed_ = label(tr("Tokens per second of all workers together (engine time, delays excluded)"));
-  passes_ = label(tr("Forward passes (one token per worker each)"));
-  cache_ = label(tr("Tokens per cache block, and the longest worker view against the model's context"));
+  speed_ = live(tr("Tokens per second of all workers together (engine time, delays excluded)"));
+  passes_ = live(tr("Forward passes (one token per worker each)"));
+  cache_ = live(tr("Tokens per cache block, and the longest worker view against the model's context"));
   bar->addPermanentWidget(loading_);
   bar->addPermanentWidget(state_);
   bar->addPermanentWidget(passes_);

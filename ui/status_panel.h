@@ -12,6 +12,8 @@ class QStatusBar;
 
 namespace hogwild::ui {
 
+class LiveLabel;
+
 class StatusPanel : public QObject {
   Q_OBJECT
  public:
@@ -28,7 +30,8 @@ class StatusPanel : public QObject {
 
  private:
   QStatusBar* bar_;
-  QLabel *backend_, *state_, *speed_, *passes_, *cache_;
+  QLabel *backend_, *state_;
+  LiveLabel *speed_, *passes_, *cache_;
   QProgressBar* loading_;
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <thread>
 
+#include <QElapsedTimer>
 #include <QEvent>
 
 #include "common/error.h"
@@ -243,17 +244,24 @@ void EngineRunner::start() {
 }
 
 void EngineRunner::pump() {
-  if (state_ != RunState::Running || !session_) return;
-  if (stop_requested_.load()) {
-    stop();
-    return;
-  }
-  if (pause_requested_.load()) {
-    pause();
-    return;
-  }
-  if (!runPass()) return;
-  flushIfDue();
+  // Passes run back to back for up to kSliceMs before the runner's event loop gets control again (queued calls
+  // from the GUI: step, drill layer, delay). One event-loop round per pass cost a tiny model ~1-2 % of its speed.
+  // Stop and pause are atomics and are checked before every pass. With a delay per pass: one pass per tick.
+  QElapsedTimer slice;
+  slice.start();
+  do {
+    if (state_ != RunState::Running || !session_) return;
+    if (stop_requested_.load()) {
+      stop();
+      return;
+    }
+    if (pause_requested_.load()) {
+      pause();
+      return;
+    }
+    if (!runPass()) return;
+    flushIfDue();
+  } while (delay_ms_.load() == 0 && slice.elapsed() < kSliceMs);
   schedulePass();
 }
 

@@ -35,6 +35,7 @@ class EngineRunner : public QObject {
   int delayMs() const { return delay_ms_.load(); }
 
   static constexpr int kFlushIntervalMs = 16;  // at most ~60 batches per second
+  static constexpr int kSliceMs = 5;           // passes run back to back this long between event-loop rounds
   // The interval between batches, kFlushIntervalMs or longer (GuiLoadGovernor lengthens it when the GUI thread is
   // busy). Thread-safe like setDelayMs; taken at the next flush.
   void setFlushIntervalMs(int ms) { flush_interval_ms_.store(ms < kFlushIntervalMs ? kFlushIntervalMs : ms); }

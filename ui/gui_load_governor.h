@@ -1,13 +1,12 @@
 #pragma once
 // Keeps the window from slowing the engine (issue #4: engine tokens/s with a live window >= 0.95 of headless).
 //
-// Every batch costs the GUI thread a roughly fixed amount (re-laying out and painting each pane's growing last
-// paragraph, the heatmaps, the status), so what the window takes from the engine is batches per second × cost
-// per batch. When the engine uses every core (the default), each millisecond of GUI-thread CPU is taken from it.
+// Every batch costs the GUI thread a roughly fixed amount (laying out and painting the panes' new lines, the
+// heatmaps, the status), so what the window takes from the engine is batches per second × cost per batch. When the engine uses every core (the default), each millisecond of GUI-thread CPU is taken from it.
 // The governor measures the GUI thread's CPU time (CLOCK_THREAD_CPUTIME_ID) over each period of a run and
 // lengthens the interval between batches while the GUI thread is busier than its budget, and shortens it again
-// (down to EngineRunner::kFlushIntervalMs, ~60 Hz) when it is well below. The budget is 10 % of one core when
-// the engine has no core to spare, 50 % when it has. Text and heatmaps then arrive in fewer, larger batches
+// (down to EngineRunner::kFlushIntervalMs, ~60 Hz) when it is well below. The budget is 5 % of one core when
+// the engine has no core to spare (the engine then loses ~2.5 % on 2 cores), 50 % when it has. Text and heatmaps then arrive in fewer, larger batches
 // (never slower than kMaxIntervalMs, 10 per second); nothing is dropped.
 #include <QElapsedTimer>
 #include <QObject>
@@ -29,7 +28,8 @@ class GuiLoadGovernor : public QObject {
   // flush at once anyway).
   void setActive(bool active);
   // The engine uses every core (the GUI thread competes with it) or leaves one free.
-  void setEngineUsesAllCores(bool all) { budget_ = all ? 0.10 : 0.50; }
+  static constexpr double kBudgetAllCores = 0.05, kBudgetSpareCore = 0.50;
+  void setEngineUsesAllCores(bool all) { budget_ = all ? kBudgetAllCores : kBudgetSpareCore; }
   double budget() const { return budget_; }
   double lastBusy() const { return last_busy_; }
   int intervalMs() const;
@@ -47,7 +47,7 @@ class GuiLoadGovernor : public QObject {
   QTimer timer_;
   QElapsedTimer wall_;
   double cpu0_ms_ = 0;
-  double budget_ = 0.10;
+  double budget_ = kBudgetAllCores;
   double last_busy_ = 0;
 };
 

@@ -13,7 +13,7 @@
 //  The throughput table also shows how busy the GUI thread was during the bridge runs (its CPU time / wall time):
 //  with a core of its own for that share, the window costs the engine nothing.
 //
-//   QT_QPA_PLATFORM=offscreen build/tests/ui/measure_gui_overhead [--repeat 5] [--passes 200] [--workers 2]
+//   QT_QPA_PLATFORM=offscreen build/tests/ui/measure_gui_overhead [--repeat 5 (0: frames only)] [--passes 200] [--workers 2]
 //       [--model FILE] [--frame-passes 500]
 // Without --model, two models: stories260K (fixtures) and a random-weight llama GGUF of a larger shape (written
 // to a temp dir), because stories260K's passes are so short that per-pass overheads dominate.
@@ -149,15 +149,16 @@ int main(int argc, char** argv) {
   TimedApp app(argc, argv);
   QCommandLineParser cli;
   cli.addHelpOption();
-  QCommandLineOption repeat("repeat", "Runs per mode (median reported).", "R", "5");
+  QCommandLineOption repeat("repeat", "Runs per mode (median reported; 0: frame-time run only).", "R", "5");
   QCommandLineOption passes("passes", "Passes per throughput run.", "N", "200");
   QCommandLineOption workers("workers", "Workers for the throughput runs.", "W", "2");
   QCommandLineOption model("model", "Model file (default: stories260K and a random 5M-parameter GGUF).", "FILE");
   QCommandLineOption frame_passes("frame-passes", "Passes of the 8-worker frame-time run.", "N", "500");
-  cli.addOptions({repeat, passes, workers, model, frame_passes});
+  QCommandLineOption only("only", "Throughput runs of one mode only (for profiling): headless or bridge.", "MODE");
+  cli.addOptions({repeat, passes, workers, model, frame_passes, only});
   cli.process(app);
   if (const char* lvl = std::getenv("HOGWILD_LOG_LEVEL")) hogwild::set_log_level(lvl);
-  const int R = std::max(1, cli.value(repeat).toInt()), N = std::max(1, cli.value(passes).toInt()), W = std::max(1, cli.value(workers).toInt());
+  const int R = std::max(0, cli.value(repeat).toInt()), N = std::max(1, cli.value(passes).toInt()), W = std::max(1, cli.value(workers).toInt());
 
   QTemporaryDir tmp;
   QStringList models;
@@ -190,14 +191,24 @@ int main(int argc, char** argv) {
   std::printf("\n== Throughput: %d workers, %d passes, %d runs per mode (median), wall time incl. prefill\n", W, N, R);
   std::printf("| model | headless tok/s | bridge + window tok/s | ratio | tokens/run | GUI thread busy |\n|---|---:|---:|---:|---:|---:|\n");
   for (const QString& m : models) {
+    if (R == 0) break;
     const ModelBundle b = open_model_bundle(m.toStdString());
     load(w, m);
     const Preset p = make_preset(W, N);
     std::vector<double> head, bridge, busy;
     qint64 tokens = 0;
     for (int r = 0; r < R; ++r) {
-      const RunResult h = run_headless(b, p, task.toStdString());
-      const RunResult g = run_bridge(w, p, task);
+      const bool skip_h = cli.value(only) == "bridge", skip_g = cli.value(only) == "headless";
+      const RunResult h = skip_h ? RunResult{1, 1, 0} : run_headless(b, p, task.toStdString());
+      const RunResult g = skip_g ? RunResult{1, 1, 0} : run_bridge(w, p, task);
+      if (skip_h || skip_g) {
+        head.push_back(static_cast<double>(h.tokens) / h.seconds);
+        bridge.push_back(static_cast<double>(g.tokens) / g.seconds);
+        busy.push_back(g.gui_cpu_ms / (g.seconds * 1e3));
+        std::printf("  run %d: headless %.0f tok/s, bridge %.0f tok/s, GUI busy %.1f %% (%.1f ms of %.0f ms), batch interval %d ms\n", r, head.back(), bridge.back(), busy.back() * 100, g.gui_cpu_ms, g.seconds * 1e3,
+                    w.engine().flushIntervalMs());
+        continue;
+      }
       if (h.tokens != g.tokens) std::fprintf(stderr, "note: token counts differ (%lld vs %lld)\n", static_cast<long long>(h.tokens), static_cast<long long>(g.tokens));
       head.push_back(static_cast<double>(h.tokens) / h.seconds);
       bridge.push_back(static_cast<double>(g.tokens) / g.seconds);

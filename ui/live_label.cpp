@@ -10,7 +10,7 @@ LiveLabel::LiveLabel(QWidget* parent) : QWidget(parent) { setSizePolicy(QSizePol
 void LiveLabel::setText(const QString& text) {
   if (text == text_) return;
   text_ = text;
-  const int w = fontMetrics().horizontalAdvance(text_);
+  const int w = fontMetrics().horizontalAdvance(text_) + 2;  // +2: the advance is rounded, the elision is not
   if (w > reserved_) {
     reserved_ = w;
     ++geometry_requests_;
@@ -38,13 +38,14 @@ void LiveLabel::paintEvent(QPaintEvent*) {
   QPainter p(this);
   p.setPen(color_.isValid() ? color_ : palette().color(QPalette::WindowText));
   const QRect r = rect().marginsRemoved(margins_);
-  p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, fontMetrics().elidedText(text_, Qt::ElideRight, r.width()));
+  const bool fits = fontMetrics().horizontalAdvance(text_) < r.width();
+  p.drawText(r, Qt::AlignLeft | Qt::AlignVCenter, fits ? text_ : fontMetrics().elidedText(text_, Qt::ElideRight, r.width()));
 }
 
 void LiveLabel::changeEvent(QEvent* e) {
   QWidget::changeEvent(e);
   if (e->type() == QEvent::FontChange) {
-    reserved_ = fontMetrics().horizontalAdvance(text_);
+    reserved_ = fontMetrics().horizontalAdvance(text_) + 2;
     updateGeometry();
   }
 }

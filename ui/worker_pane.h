@@ -64,6 +64,7 @@ class WorkerPane : public QFrame {
   // Where token `index` is drawn (viewport coordinates of view(); the line it starts on), empty if it has no text.
   QRect tokenRect(int index) const;
   TokenTextView* view() const { return view_; }
+  LiveLabel* footer() const { return footer_; }
   // Tokens currently drawn with a drill tint (for tests and the legend), and the outlined query token (-1: none).
   int tintedTokens() const { return tinted_; }
   int drillQuery() const { return query_; }

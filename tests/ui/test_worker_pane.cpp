@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "drill_map.h"
+#include "live_label.h"
 #include "generation/model_bundle.h"
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
@@ -494,6 +495,19 @@ class TestWorkerPane : public QObject {
       fresh.save(QDir::temp().filePath("pane-fresh.png"));
     }
     QCOMPARE(differ, 0);
+  }
+
+  void footerUpdatesRepaintWithoutLayoutPasses() {
+    // The footer changes with every batch: it asks the layout for room only when a text is wider than before.
+    WorkerPane pane(0, "Alice");
+    pane.resize(400, 200);
+    pane.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    for (int i = 0; i < 500; ++i) pane.setStats(i, 100.0 + (i * 37) % 50);
+    QCOMPARE(pane.footer()->text(), QString("499 tokens · 113.0 tok/s"));
+    QVERIFY2(pane.footer()->geometryRequests() <= 6, qPrintable(QString::number(pane.footer()->geometryRequests())));
+    QCoreApplication::processEvents();
+    QVERIFY(pane.footer()->width() >= pane.footer()->fontMetrics().horizontalAdvance(pane.footer()->text()));
   }
 };
 

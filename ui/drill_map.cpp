@@ -8,14 +8,14 @@ void DrillMap::reset(int workers) {
   steps_.assign(static_cast<size_t>(std::max(0, workers)), {});
   merged_.assign(steps_.size(), 0);
   common_.clear();
-  last_ = StatsEvent{};
+  last_.reset();
   snap_count_.clear();
   snap_common_.clear();
   rows_.clear();
   row_of_.assign(steps_.size(), {});
 }
 
-void DrillMap::onEvent(const EngineEvent& e) {
+void DrillMap::onEvent(const EngineEvent& e, const std::shared_ptr<const void>& owner) {
   if (const auto* t = std::get_if<TokenEvent>(&e)) {
     if (t->worker >= 0 && t->worker < static_cast<int>(steps_.size())) steps_[static_cast<size_t>(t->worker)].push_back(t->step);
   } else if (const auto* f = std::get_if<StepFinishedEvent>(&e)) {
@@ -28,7 +28,7 @@ void DrillMap::onEvent(const EngineEvent& e) {
     merged = end;
   } else if (const auto* s = std::get_if<StatsEvent>(&e)) {
     if (s->drill.empty()) return;
-    last_ = *s;
+    last_ = owner ? std::shared_ptr<const StatsEvent>(owner, s) : std::make_shared<const StatsEvent>(*s);
     snap_count_.clear();
     for (const auto& st : steps_) snap_count_.push_back(static_cast<int>(st.size()));
     snap_common_.clear();
@@ -39,7 +39,15 @@ void DrillMap::onEvent(const EngineEvent& e) {
 }
 
 template <class Put>
-void DrillMap::mapRow(const StatsEvent& s, const std::vector<int>& counts, const std::vector<Segment>& common, Put put) const {
+void DrillMap::mapRuns(const StatsEvent& s, const std::vector<int>& counts, const std::vector<Segment>& common, int64_t row_length,
+                       Put put) const {
+  // Clips a run to tokens [0, counts[w]) of its worker and to positions [0, row_length), then reports it.
+  auto run = [&](int w, int64_t first, int64_t pos, int64_t n) {
+    if (w < 0 || w >= static_cast<int>(counts.size())) return;
+    const int64_t lo = std::max({int64_t{0}, -first, -pos});
+    const int64_t hi = std::min({n, static_cast<int64_t>(counts[static_cast<size_t>(w)]) - first, row_length - pos});
+    if (hi > lo) put(w, static_cast<int>(first + lo), pos + lo, hi - lo);
+  };
   const int F = static_cast<int>(s.block_lengths.size());
   int64_t offset = 0;
   for (int b = 0; b < F; ++b) {
@@ -51,25 +59,25 @@ void DrillMap::mapRow(const StatsEvent& s, const std::vector<int>& counts, const
       int64_t merged = 0;
       for (const Segment& g : common) merged += g.count;
       int64_t pos = offset + std::max<int64_t>(0, len - merged);
-      for (const Segment& g : common)
-        for (int i = 0; i < g.count; ++i) put(g.worker, g.first + i, pos++);
+      for (const Segment& g : common) {
+        run(g.worker, g.first, pos, g.count);
+        pos += g.count;
+      }
     } else if (owner >= 0 && (name.rfind("step:", 0) == 0 || name.rfind("ws:", 0) == 0) && owner < static_cast<int>(counts.size())) {
-      const int count = counts[static_cast<size_t>(owner)];
-      for (int64_t i = 0; i < len; ++i) put(owner, static_cast<int>(count - len + i), offset + i);
+      run(owner, counts[static_cast<size_t>(owner)] - len, offset, len);  // the worker's newest len tokens
     }
     offset += len;
   }
 }
 
 std::vector<std::vector<float>> DrillMap::tints(int q) const {
-  if (!hasDrill() || q < 0 || q >= static_cast<int>(last_.drill.size())) return {};
+  if (!hasDrill() || q < 0 || q >= static_cast<int>(last_->drill.size())) return {};
   std::vector<std::vector<float>> out(steps_.size());
   for (size_t w = 0; w < steps_.size(); ++w) out[w].assign(steps_[w].size(), 0.f);
-  const std::vector<float>& row = last_.drill[static_cast<size_t>(q)];
-  mapRow(last_, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
-    if (w < 0 || w >= static_cast<int>(out.size()) || token < 0 || token >= static_cast<int>(out[static_cast<size_t>(w)].size())) return;
-    if (pos < 0 || pos >= static_cast<int64_t>(row.size())) return;
-    out[static_cast<size_t>(w)][static_cast<size_t>(token)] = row[static_cast<size_t>(pos)];
+  const std::vector<float>& row = last_->drill[static_cast<size_t>(q)];
+  mapRuns(*last_, snap_count_, snap_common_, static_cast<int64_t>(row.size()), [&](int w, int first, int64_t pos, int64_t n) {
+    auto& o = out[static_cast<size_t>(w)];
+    for (int64_t i = 0; i < n && first + i < static_cast<int64_t>(o.size()); ++i) o[static_cast<size_t>(first + i)] = row[static_cast<size_t>(pos + i)];
   });
   return out;
 }
@@ -80,26 +88,26 @@ void DrillMap::recordRows(const StatsEvent& s) {
     const int query = snap_count_[static_cast<size_t>(q)] - 1;  // the newest token the worker fed
     if (query < 0) continue;
     const std::vector<float>& row = s.drill[static_cast<size_t>(q)];
-    // Two passes over the mapping: the largest pane weight first, then only the entries worth drawing (most of
-    // a long row is below the 2 % cut, so nothing is collected only to be dropped).
-    auto valid = [&](int w, int token, int64_t pos) {
-      return w >= 0 && w < static_cast<int>(steps_.size()) && token >= 0 && token < snap_count_[static_cast<size_t>(w)] && pos >= 0 &&
-             pos < static_cast<int64_t>(row.size());
-    };
+    const int64_t length = static_cast<int64_t>(row.size());
+    // Two passes over contiguous runs: the largest pane weight first, then only the entries worth drawing (most
+    // of a long row is below the 2 % cut, so nothing is collected only to be dropped).
     TokenRow r;
     r.worker = q;
     r.token = query;
     r.pass = s.pass;
     r.layer = s.drill_layer;
-    mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
-      if (valid(w, token, pos)) r.max_weight = std::max(r.max_weight, row[static_cast<size_t>(pos)]);
+    float hi = 0;
+    mapRuns(s, snap_count_, snap_common_, length, [&](int, int, int64_t pos, int64_t n) {
+      const float* v = row.data() + pos;
+      for (int64_t i = 0; i < n; ++i) hi = std::max(hi, v[i]);
     });
-    const float keep = r.max_weight * kKeepFraction;
-    if (r.max_weight > 0)
-      mapRow(s, snap_count_, snap_common_, [&](int w, int token, int64_t pos) {
-        if (!valid(w, token, pos)) return;
-        const float v = row[static_cast<size_t>(pos)];
-        if (v >= keep && v > 0) r.entries.push_back({w, token, v});
+    r.max_weight = hi;
+    const float keep = hi * kKeepFraction;
+    if (hi > 0)
+      mapRuns(s, snap_count_, snap_common_, length, [&](int w, int first, int64_t pos, int64_t n) {
+        const float* v = row.data() + pos;
+        for (int64_t i = 0; i < n; ++i)
+          if (v[i] >= keep && v[i] > 0) r.entries.push_back({w, static_cast<int32_t>(first + i), v[i]});
       });
     if (r.entries.size() > static_cast<size_t>(kMaxEntries)) {  // keep the largest (their order does not matter)
       std::nth_element(r.entries.begin(), r.entries.begin() + kMaxEntries, r.entries.end(),

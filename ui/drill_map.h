@@ -21,6 +21,7 @@
 // them is a "newest query" and has a row; rowFor() then falls back to the nearest later token that has one.
 // Plain C++ over engine events (no Qt), so it is tested without widgets.
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 #include "hogwild/events.h"
@@ -33,11 +34,13 @@ class DrillMap {
   static constexpr int kMaxEntries = 256;
 
   void reset(int workers);
-  void onEvent(const EngineEvent& e);
+  // `owner`, when given, keeps `e` alive (the batch it came in): the newest statistics are then held without a
+  // copy. Without it they are copied.
+  void onEvent(const EngineEvent& e, const std::shared_ptr<const void>& owner = {});
 
-  bool hasDrill() const { return !last_.drill.empty(); }
-  int drillLayer() const { return last_.drill_layer; }
-  int64_t drillPass() const { return last_.pass; }
+  bool hasDrill() const { return last_ && !last_->drill.empty(); }
+  int drillLayer() const { return last_ ? last_->drill_layer : -1; }
+  int64_t drillPass() const { return last_ ? last_->pass : 0; }
   // For query worker q: weights[w][i] = attention of q's newest query (at the last drill pass) on token i of
   // worker w's pane (0 for tokens it did not see). Empty when there is no drill row.
   std::vector<std::vector<float>> tints(int query_worker) const;
@@ -67,17 +70,18 @@ class DrillMap {
     int worker = 0, first = 0, count = 0;
     int64_t pass = 0;  // merge pass
   };
-  // Calls put(worker, token, position in the row) for every pane token the statistics `s` cover, given the
-  // token counts and merged segments at the time.
+  // Calls put(worker, first token, first position in the row, n) for every run of pane tokens the statistics `s`
+  // cover (tokens first..first+n-1 of that worker sit at positions pos..pos+n-1), given the token counts and
+  // merged segments at the time. Runs are clipped to the valid tokens and to the row (`row_length`).
   template <class Put>
-  void mapRow(const StatsEvent& s, const std::vector<int>& counts, const std::vector<Segment>& common, Put put) const;
+  void mapRuns(const StatsEvent& s, const std::vector<int>& counts, const std::vector<Segment>& common, int64_t row_length, Put put) const;
   void recordRows(const StatsEvent& s);
 
   std::vector<std::vector<int>> steps_;  // [worker][token] step number
   std::vector<int> merged_;              // tokens of each worker already merged into common
   std::vector<Segment> common_;          // merged steps, in merge order
   // Snapshot at the last StatsEvent with drill rows.
-  StatsEvent last_;
+  std::shared_ptr<const StatsEvent> last_;
   std::vector<int> snap_count_;
   std::vector<Segment> snap_common_;
   // Per-token rows: rows_ in arrival order, row_of_[worker][token] = index in rows_ or -1.

@@ -144,7 +144,7 @@ void HeatmapPanel::reset(const QStringList& names, int layers, int heads) {
   timeline_->setMatrix({});
 }
 
-void HeatmapPanel::addStats(const StatsEvent& s) {
+void HeatmapPanel::addStats(const StatsEvent& s, const std::shared_ptr<const void>& owner) {
   if (!have_stats_ || !last_ || s.block_names.size() != last_->block_names.size()) {
     // First statistics of a run (or a replay): the block list fills the block combo.
     const QSignalBlocker b(block_);
@@ -153,9 +153,13 @@ void HeatmapPanel::addStats(const StatsEvent& s) {
     for (const auto& n : s.block_names) block_->addItem(block_label(n, names_));
     block_->setCurrentIndex(keep >= 0 && keep < block_->count() ? keep : 0);
   }
-  auto copy = std::make_shared<StatsEvent>(s);
-  copy->drill.clear();  // the panel never needs the (large) drill rows
-  last_ = std::move(copy);
+  if (owner) {
+    last_ = std::shared_ptr<const StatsEvent>(owner, &s);  // no copy: the batch is immutable and stays alive with it
+  } else {
+    auto copy = std::make_shared<StatsEvent>(s);
+    copy->drill.clear();  // the panel never needs the (large) drill rows
+    last_ = std::move(copy);
+  }
   have_stats_ = true;
   shares_.push_back(share_to_others(s));
   passes_.push_back(s.pass);

@@ -33,7 +33,8 @@ class HeatmapPanel : public QWidget {
   ~HeatmapPanel() override;
 
   void reset(const QStringList& worker_names, int layers, int heads);
-  void addStats(const StatsEvent& s);  // cheap: stores; refresh() repaints
+  // Cheap: stores; refresh() repaints. `owner` keeps `s` alive (its batch): then it is held without a copy.
+  void addStats(const StatsEvent& s, const std::shared_ptr<const void>& owner = {});
   void refresh();                      // posts a render of the visible map to the renderer thread
   // True while a posted render has not reached its widget yet (the demo's screenshot waits for it).
   bool renderPending() const { return applied_ != posted_; }

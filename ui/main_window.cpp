@@ -369,21 +369,29 @@ void MainWindow::onRunStarted(const RunInfo& info) {
 
 void MainWindow::onBatch(const EngineBatchPtr& batch) {
   if (replay_) return;  // a replay owns the views until the next live run starts
+  // The record keeps per-token drill rows only for the newest statistics (they grow with the context at every
+  // pass): statistics are recorded without them, and the newest drill rows of the batch are copied once.
+  const StatsEvent* newest_drill = nullptr;
   for (const auto& e : batch->events) {
-    record_.events.push_back(e);
-    // Keep per-token drill rows only for the newest statistics: they grow with the context at every pass.
-    if (const auto* s = std::get_if<StatsEvent>(&record_.events.back()); s && !s->drill.empty()) {
-      if (last_drill_event_ >= 0) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill.clear();
-      last_drill_event_ = static_cast<int>(record_.events.size()) - 1;
+    if (const auto* s = std::get_if<StatsEvent>(&e)) {
+      record_.events.push_back(stats_without_drill(*s));
+      if (!s->drill.empty()) {
+        newest_drill = s;
+        if (last_drill_event_ >= 0) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill.clear();
+        last_drill_event_ = static_cast<int>(record_.events.size()) - 1;
+      }
+    } else {
+      record_.events.push_back(e);
     }
   }
-  consume(batch->events);
+  if (newest_drill) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill = newest_drill->drill;
+  consume(batch->events, batch);
   status_->setProgress(batch->progress, record_.worker_names);
   updateWorkerStats(batch->progress);
   Q_EMIT batchPainted();
 }
 
-void MainWindow::consume(const std::vector<EngineEvent>& events) {
+void MainWindow::consume(const std::vector<EngineEvent>& events, const std::shared_ptr<const void>& owner) {
   // One pass over the batch: tokens are grouped per worker so that each pane appends once per batch.
   std::vector<std::vector<const TokenEvent*>> tokens(static_cast<size_t>(panes_->count()));
   auto flush_tokens = [&] {
@@ -394,7 +402,7 @@ void MainWindow::consume(const std::vector<EngineEvent>& events) {
   };
   bool stats = false;
   for (const auto& e : events) {
-    drill_.onEvent(e);
+    drill_.onEvent(e, owner);
     if (const auto* t = std::get_if<TokenEvent>(&e)) {
       if (t->worker >= 0 && t->worker < panes_->count()) tokens[static_cast<size_t>(t->worker)].push_back(t);
     } else if (const auto* q = std::get_if<CollabQuestionEvent>(&e)) {
@@ -404,7 +412,7 @@ void MainWindow::consume(const std::vector<EngineEvent>& events) {
     } else if (const auto* f = std::get_if<StepFinishedEvent>(&e)) {
       history_->appendStep(*f);
     } else if (const auto* s = std::get_if<StatsEvent>(&e)) {
-      heatmaps_->addStats(*s);
+      heatmaps_->addStats(*s, owner);
       stats = true;
     } else if (const auto* fin = std::get_if<FinishedEvent>(&e)) {
       status_->showMessage(tr("Finished (%1): %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)), 0);

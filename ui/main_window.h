@@ -95,7 +95,8 @@ class MainWindow : public QMainWindow {
   void onState(RunState s);
   void showError(const QString& title, const QString& message);
   void resetViews(const QStringList& names, int layers, int heads, const QString& prompt);
-  void consume(const std::vector<EngineEvent>& events);
+  // `owner` keeps the events alive (a live batch): the views then hold the newest statistics without copies.
+  void consume(const std::vector<EngineEvent>& events, const std::shared_ptr<const void>& owner = {});
   void updateWorkerStats(const RunProgress& p);
   void start();
   void refreshRecentMenu();

@@ -54,6 +54,21 @@ struct StatsEvent {
   }
 };
 
+// A copy of `s` without its (large) drill rows: what a session record keeps for every pass but the newest.
+inline StatsEvent stats_without_drill(const StatsEvent& s) {
+  StatsEvent c;
+  c.pass = s.pass;
+  c.workers = s.workers;
+  c.layers = s.layers;
+  c.heads = s.heads;
+  c.block_names = s.block_names;
+  c.block_owner = s.block_owner;
+  c.block_lengths = s.block_lengths;
+  c.mass = s.mass;
+  c.drill_layer = s.drill_layer;
+  return c;
+}
+
 struct FinishedEvent {
   std::string reason;      // "budget", "eos", "answer", "context", "stopped", "error"
   std::string answer;      // extracted \boxed{} content, or "" when none

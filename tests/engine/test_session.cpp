@@ -2,6 +2,7 @@
 // logits within 1e-5), every layout with 2 and 4 workers runs to its budget, the JSONL event stream
 // reconstructs every transcript and the history, same seed -> same run, full context stops cleanly.
 #include <cmath>
+#include <optional>
 #include <set>
 #include <sstream>
 
@@ -141,6 +142,32 @@ TEST(Session, SameSeedSameRun) {
   };
   EXPECT_EQ(run(5), run(5));
   EXPECT_NE(run(5), run(6));
+}
+
+TEST(Session, StatsWithoutDrillKeepsEverythingElse) {
+  // stats_without_drill copies field by field: a field added to StatsEvent and forgotten there shows up here as
+  // a difference in the event's JSON.
+  ModelBundle& b = stories();
+  Preset p = preset("tiny-stories");
+  p.budget.max_passes = 6;
+  p.statistics.drill_layer = 1;
+  HogwildSession s(b.model, *b.tokenizer, p, "Once", SessionOptions{1});
+  struct Last : EventObserver {
+    std::optional<StatsEvent> stats;
+    void on_event(const EngineEvent& e) override {
+      if (const auto* st = std::get_if<StatsEvent>(&e)) stats = *st;
+    }
+  } last;
+  s.set_observer(&last);
+  while (s.step()) {
+  }
+  ASSERT_TRUE(last.stats && !last.stats->drill.empty());
+  StatsEvent cleared = *last.stats;
+  cleared.drill.clear();
+  const StatsEvent stripped = stats_without_drill(*last.stats);
+  EXPECT_TRUE(stripped.drill.empty());
+  EXPECT_EQ(event_to_json(stripped).dump(), event_to_json(cleared).dump());
+  EXPECT_GT(stripped.mass.size(), 0u);
 }
 
 TEST(Session, StepsMergeIntoHistoryInOrder) {

@@ -103,13 +103,19 @@ QImage render_heatmap(const HeatmapMatrix& m, const QSize& size, const HeatmapSt
         p.drawText(cellRect(r, c), Qt::AlignCenter, format_value(m, m.at(r, c)));
       }
   }
-  // Row labels (worker colours when given).
+  // Row labels (worker colours when given). Rows lower than a line get a smaller font (down to 7 px) rather than
+  // labels drawn over each other; below that, every k-th row is labelled.
+  QFont row_font = style.font;
+  if (ch < fm.height() && ch >= 7) row_font.setPixelSize(std::max(7, ch));
+  const QFontMetrics rfm(row_font);
+  p.setFont(row_font);
   for (int r = 0; r < m.rows && r < m.row_labels.size(); ++r) {
     const QRect lr(kMargin, g.grid.top() + r * ch, g.row_label_w - 6, ch);
     p.setPen(r < static_cast<int>(m.row_colors.size()) ? m.row_colors[static_cast<size_t>(r)] : style.text);
-    if (ch >= fm.height() * 0.8 || r % std::max(1, fm.height() / std::max(1, ch)) == 0)
-      p.drawText(lr, Qt::AlignRight | Qt::AlignVCenter, fm.elidedText(m.row_labels[r], Qt::ElideRight, lr.width()));
+    if (ch >= rfm.height() * 0.8 || r % std::max(1, rfm.height() / std::max(1, ch)) == 0)
+      p.drawText(lr, Qt::AlignRight | Qt::AlignVCenter, rfm.elidedText(m.row_labels[r], Qt::ElideRight, lr.width()));
   }
+  p.setFont(style.font);
   // Column labels.
   p.setPen(style.text);
   const int label_every = m.cols > 40 ? std::max(1, (fm.horizontalAdvance("pass 0000") + 10) / std::max(1, cw)) : 1;

@@ -346,6 +346,16 @@ void MainWindow::onState(RunState s) {
 }
 
 void MainWindow::resetViews(const QStringList& names, int layers, int heads, const QString& prompt) {
+  // When the panes go from one row to two (5-8 workers) or back, the heatmaps get a matching share of the height:
+  // eight rows of workers need about twice the room of two to stay legible. A share the user dragged to is kept
+  // until the number of pane rows changes again.
+  const int rows = names.size() > 4 ? 2 : 1;
+  if (rows != split_rows_) {
+    split_rows_ = rows;
+    const int total = vsplit_->sizes().value(0) + vsplit_->sizes().value(1);
+    const int bottom = total * (rows == 2 ? 48 : 41) / 100;
+    vsplit_->setSizes({total - bottom, bottom});
+  }
   panes_->setWorkers(names, &model_.vocab_text);
   history_->reset(names, prompt.isEmpty() ? QString() : tr("Prompt: %1").arg(prompt.trimmed().left(300)));
   heatmaps_->reset(names, layers, heads);

@@ -121,6 +121,7 @@ class MainWindow : public QMainWindow {
   bool preset_chosen_ = false;
   bool replay_ = false;
   SessionRecord record_;
+  int split_rows_ = 1;  // rows of worker panes the vertical splitter's sizes were last set for
   int last_drill_event_ = -1;  // index in record_.events of the one StatsEvent that keeps its drill rows
   DrillMap drill_;
   int drill_worker_ = -1, drill_token_ = -1;

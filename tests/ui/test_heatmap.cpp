@@ -158,6 +158,45 @@ class TestHeatmap : public QObject {
     QVERIFY(!panel.renderPending());
   }
 
+  void denseRowsGetEveryLabelInASmallerFont() {
+    // Eight workers in a short map: rows much lower than a line. Every row's label is drawn, in its row colour,
+    // inside its own row band (a smaller font), instead of full-size labels drawn over their neighbours.
+    HeatmapMatrix m;
+    m.rows = 8;
+    m.cols = 3;
+    m.values.assign(24, 0.5f);
+    const std::vector<QColor> colors{Qt::red, Qt::green, Qt::blue, Qt::magenta, Qt::cyan, QColor(255, 128, 0), QColor(128, 0, 255), QColor(0, 128, 128)};
+    for (int r = 0; r < 8; ++r) {
+      m.row_labels << QString("Worker%1").arg(r);
+      m.row_colors.push_back(colors[static_cast<size_t>(r)]);
+    }
+    m.col_labels = {"a", "b", "c"};
+    HeatmapStyle st;
+    st.font.setPixelSize(20);
+    HeatmapGeometry g;
+    const QImage img = render_heatmap(m, QSize(400, 125), st, &g);
+    const int ch = g.grid.height() / 8;
+    QVERIFY2(ch * 3 < QFontMetrics(st.font).height() * 2 && ch >= 7, qPrintable(QString("%1 vs %2").arg(ch).arg(QFontMetrics(st.font).height())));
+    for (int r = 0; r < 8; ++r) {
+      const QColor want = colors[static_cast<size_t>(r)];
+      int hits = 0, top = 1 << 30, bottom = -1;
+      for (int y = 0; y < img.height(); ++y)
+        for (int x = 0; x < g.grid.left(); ++x) {
+          const QColor c = img.pixelColor(x, y);
+          // Ink of this row's colour: close in RGB to the label colour (antialiased edges are paler: not counted).
+          const int d = std::abs(c.red() - want.red()) + std::abs(c.green() - want.green()) + std::abs(c.blue() - want.blue());
+          if (d > 90) continue;
+          ++hits;
+          top = std::min(top, y);
+          bottom = std::max(bottom, y);
+        }
+      QVERIFY2(hits >= 6, qPrintable(QString("row %1: %2 label pixels").arg(r).arg(hits)));
+      const int band_top = g.grid.top() + r * ch, band_bottom = band_top + ch - 1;
+      QVERIFY2(top >= band_top - 1 && bottom <= band_bottom + 1,
+               qPrintable(QString("row %1: label ink at y %2..%3, its row is %4..%5").arg(r).arg(top).arg(bottom).arg(band_top).arg(band_bottom)));
+    }
+  }
+
   void malformedStatsGiveEmptyMatrices() {
     StatsEvent s = stats();
     s.mass.pop_back();

@@ -176,7 +176,7 @@ bool WorkerPane::eventFilter(QObject* obj, QEvent* ev) {
     if (ev->type() == QEvent::MouseMove) {
       auto* me = static_cast<QMouseEvent*>(ev);
       const QPoint p = me->position().toPoint();
-      const int at = view_->positionAt(p);
+      const int at = me->buttons() == Qt::NoButton ? view_->positionAt(p) : -1;  // no tooltips while selecting
       const int i = at >= 0 ? tokenAtPosition(at) : -1;
       if (i >= 0) QToolTip::showText(me->globalPosition().toPoint(), tokenTooltip(i), view_->viewport());
       else QToolTip::hideText();

@@ -38,6 +38,30 @@ TokenEvent tok(int w, const std::string& text, int step, bool inserted = false, 
   return t;
 }
 
+std::vector<const TokenEvent*> pointers(const std::vector<TokenEvent>& ev) {
+  std::vector<const TokenEvent*> out;
+  for (const auto& e : ev) out.push_back(&e);
+  return out;
+}
+
+// Share of the pixels inside token `token`'s box (shrunk by 1) for which pred holds: background pixels dominate
+// the box of a short word.
+template <class Pred>
+double tokenPixelShare(const WorkerPane& pane, const QImage& img, int token, Pred pred) {
+  const QRect r = pane.tokenRect(token).adjusted(1, 1, -1, -1) & img.rect();
+  int hit = 0, all = 0;
+  for (int y = r.top(); y <= r.bottom(); ++y)
+    for (int x = r.left(); x <= r.right(); ++x, ++all) hit += pred(img.pixelColor(x, y)) ? 1 : 0;
+  return all ? static_cast<double>(hit) / all : 0.0;
+}
+
+// A pane shown on the (offscreen) screen.
+bool showPane(WorkerPane& pane) {
+  pane.resize(420, 300);
+  pane.show();
+  return QTest::qWaitForWindowExposed(&pane);
+}
+
 }  // namespace
 
 class TestWorkerPane : public QObject {
@@ -373,35 +397,23 @@ class TestWorkerPane : public QObject {
 
   void tintsQueryAndStepAreDrawnAtTheTokens() {
     WorkerPane pane(1, "Bob");
-    pane.resize(420, 300);
-    pane.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QVERIFY(showPane(pane));
     std::vector<TokenEvent> ev;
     for (int i = 0; i < 40; ++i) ev.push_back(tok(1, i % 9 == 8 ? " end.\n" : " word", 1));
-    std::vector<const TokenEvent*> ptrs;
-    for (const auto& e : ev) ptrs.push_back(&e);
-    pane.appendTokens(ptrs);
+    pane.appendTokens(pointers(ev));
     pane.setFinished(true);  // no step tint for now
     std::vector<float> w(40, 0.f);
     w[5] = 1.f;
     pane.setTokenTints(w, 1.f, 20);
     QCoreApplication::processEvents();
     const QImage img = pane.view()->viewport()->grab().toImage();
-    // Share of the token's box painted in a colour: background pixels dominate a box of a short word.
-    auto share = [&](int token, auto pred) {
-      const QRect r = pane.tokenRect(token).adjusted(1, 1, -1, -1) & img.rect();
-      int hit = 0, all = 0;
-      for (int y = r.top(); y <= r.bottom(); ++y)
-        for (int x = r.left(); x <= r.right(); ++x, ++all) hit += pred(img.pixelColor(x, y)) ? 1 : 0;
-      return all ? static_cast<double>(hit) / all : 0.0;
-    };
     auto orange = [](const QColor& c) { return c.red() > 200 && c.green() > 90 && c.green() < 170 && c.blue() < 80; };
     auto blue = [](const QColor& c) { return c.blue() > 170 && c.red() < 60; };
     QVERIFY(!pane.tokenRect(5).isEmpty() && !pane.tokenRect(20).isEmpty());
-    QVERIFY2(share(5, orange) > 0.4, qPrintable(QString::number(share(5, orange))));
-    QVERIFY(share(6, orange) == 0.0);
-    QVERIFY2(share(20, blue) > 0.4, qPrintable(QString::number(share(20, blue))));
-    QVERIFY(share(19, blue) == 0.0);
+    QVERIFY2(tokenPixelShare(pane, img, 5, orange) > 0.4, qPrintable(QString::number(tokenPixelShare(pane, img, 5, orange))));
+    QCOMPARE(tokenPixelShare(pane, img, 6, orange), 0.0);
+    QVERIFY2(tokenPixelShare(pane, img, 20, blue) > 0.4, qPrintable(QString::number(tokenPixelShare(pane, img, 20, blue))));
+    QCOMPARE(tokenPixelShare(pane, img, 19, blue), 0.0);
     // The unfinished step's tint covers the tokens of the current step only.
     TokenEvent s2 = tok(1, " next", 2);
     pane.setFinished(false);
@@ -409,29 +421,17 @@ class TestWorkerPane : public QObject {
     pane.setTokenTints({}, 0.f);
     QCoreApplication::processEvents();
     const QImage img2 = pane.view()->viewport()->grab().toImage();
-    const QColor tint = worker_tint(1);
-    auto tinted = [&](const QColor& c) { return c == tint; };
-    auto share2 = [&](int token) {
-      const QRect r = pane.tokenRect(token).adjusted(1, 1, -1, -1) & img2.rect();
-      int hit = 0, all = 0;
-      for (int y = r.top(); y <= r.bottom(); ++y)
-        for (int x = r.left(); x <= r.right(); ++x, ++all) hit += tinted(img2.pixelColor(x, y)) ? 1 : 0;
-      return all ? static_cast<double>(hit) / all : 0.0;
-    };
-    QVERIFY2(share2(40) > 0.4, qPrintable(QString::number(share2(40))));
-    QCOMPARE(share2(39), 0.0);
+    auto tinted = [tint = worker_tint(1)](const QColor& c) { return c == tint; };
+    QVERIFY2(tokenPixelShare(pane, img2, 40, tinted) > 0.4, qPrintable(QString::number(tokenPixelShare(pane, img2, 40, tinted))));
+    QCOMPARE(tokenPixelShare(pane, img2, 39, tinted), 0.0);
   }
 
   void clicksHitTokensAndDragsSelect() {
     WorkerPane pane(0, "Alice");
-    pane.resize(420, 300);
-    pane.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QVERIFY(showPane(pane));
     std::vector<TokenEvent> ev;
     for (int i = 0; i < 30; ++i) ev.push_back(tok(0, " w" + std::to_string(i), 1));
-    std::vector<const TokenEvent*> ptrs;
-    for (const auto& e : ev) ptrs.push_back(&e);
-    pane.appendTokens(ptrs);
+    pane.appendTokens(pointers(ev));
     QSignalSpy clicked(&pane, &WorkerPane::tokenClicked);
     QWidget* vp = pane.view()->viewport();
     for (int i : {0, 7, 29}) {
@@ -500,9 +500,7 @@ class TestWorkerPane : public QObject {
   void footerUpdatesRepaintWithoutLayoutPasses() {
     // The footer changes with every batch: it asks the layout for room only when a text is wider than before.
     WorkerPane pane(0, "Alice");
-    pane.resize(400, 200);
-    pane.show();
-    QVERIFY(QTest::qWaitForWindowExposed(&pane));
+    QVERIFY(showPane(pane));
     for (int i = 0; i < 500; ++i) pane.setStats(i, 100.0 + (i * 37) % 50);
     QCOMPARE(pane.footer()->text(), QString("499 tokens · 113.0 tok/s"));
     QVERIFY2(pane.footer()->geometryRequests() <= 6, qPrintable(QString::number(pane.footer()->geometryRequests())));

@@ -426,6 +426,7 @@ void MainWindow::consume(const std::vector<EngineEvent>& events, const std::shar
       stats = true;
     } else if (const auto* fin = std::get_if<FinishedEvent>(&e)) {
       status_->showMessage(tr("Finished (%1): %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)), 0);
+      status_->setFinishReason(QString::fromStdString(fin->reason), QString::fromStdString(fin->message));
       log_->appendLine(tr("finished: %1 — %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)));
     }
   }

@@ -48,7 +48,15 @@ void StatusPanel::setBackend(const QString& text) {
 
 void StatusPanel::setState(RunState s) {
   static const char* names[] = {"no model", "loading", "ready", "running", "paused", "finished"};
-  state_->setText(QString("<b>%1</b>").arg(tr(names[static_cast<int>(s)])));
+  if (s == RunState::Running || s == RunState::Loading || s == RunState::NoModel) finish_reason_.clear(), finish_message_.clear();
+  const bool why = s == RunState::Finished && !finish_reason_.isEmpty();
+  state_->setText(QString("<b>%1</b>%2").arg(tr(names[static_cast<int>(s)]), why ? QString(" · %1").arg(finish_reason_.toHtmlEscaped()) : QString()));
+  state_->setToolTip(why ? finish_message_ : tr("Run state"));
+}
+
+void StatusPanel::setFinishReason(const QString& reason, const QString& message) {
+  finish_reason_ = reason;
+  finish_message_ = message;
 }
 
 void StatusPanel::setLoading(const QString& status) {

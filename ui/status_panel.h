@@ -21,6 +21,9 @@ class StatusPanel : public QObject {
 
   void setBackend(const QString& text);
   void setState(RunState s);
+  // Why the last run ended (FinishedEvent): the state label reads "finished · <reason>" with the whole message in
+  // its tooltip, so the reason stays readable when the status bar has no room for the message. Cleared by a start.
+  void setFinishReason(const QString& reason, const QString& message);
   void setLoading(const QString& status);  // empty: loading finished
   void setProgress(const RunProgress& p, const QStringList& worker_names);
   void showMessage(const QString& text, int ms = 6000);
@@ -31,6 +34,7 @@ class StatusPanel : public QObject {
  private:
   QStatusBar* bar_;
   QLabel *backend_, *state_;
+  QString finish_reason_, finish_message_;
   LiveLabel *speed_, *passes_, *cache_;
   QProgressBar* loading_;
 };

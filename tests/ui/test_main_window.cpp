@@ -12,6 +12,7 @@
 #include "heatmap_widget.h"
 #include "hogwild/preset_library.h"
 #include "main_window.h"
+#include "status_panel.h"
 #include "shared_history_view.h"
 #include "ui_test_support.h"
 #include "worker_grid.h"
@@ -49,6 +50,10 @@ class TestMainWindow : public QObject {
       QVERIFY(w.panes()->pane(k)->text().size() > 50);
     }
     QVERIFY(w.history()->steps() >= 1);
+    // Why the run ended stays readable in the status bar's state label (the message may not fit the bar).
+    QVERIFY(w.record().finished());
+    const QString why = QString::fromStdString(w.record().finished()->reason);
+    QVERIFY2(w.statusPanel()->summary().startsWith("<b>finished</b> · " + why), qPrintable(w.statusPanel()->summary()));
     // The heatmaps are rendered on the panel's renderer thread: wait for the newest render to arrive.
     QTRY_VERIFY_WITH_TIMEOUT(!w.heatmaps()->renderPending(), 10000);
     QVERIFY(!w.heatmaps()->workerBlockHeatmap()->matrix().empty());

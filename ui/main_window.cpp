@@ -382,19 +382,23 @@ void MainWindow::onBatch(const EngineBatchPtr& batch) {
   // The record keeps per-token drill rows only for the newest statistics (they grow with the context at every
   // pass): statistics are recorded without them, and the newest drill rows of the batch are copied once.
   const StatsEvent* newest_drill = nullptr;
+  int newest_index = -1;
   for (const auto& e : batch->events) {
     if (const auto* s = std::get_if<StatsEvent>(&e)) {
       record_.events.push_back(stats_without_drill(*s));
       if (!s->drill.empty()) {
         newest_drill = s;
-        if (last_drill_event_ >= 0) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill.clear();
-        last_drill_event_ = static_cast<int>(record_.events.size()) - 1;
+        newest_index = static_cast<int>(record_.events.size()) - 1;
       }
     } else {
       record_.events.push_back(e);
     }
   }
-  if (newest_drill) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill = newest_drill->drill;
+  if (newest_drill) {
+    if (last_drill_event_ >= 0) std::get<StatsEvent>(record_.events[static_cast<size_t>(last_drill_event_)]).drill.clear();
+    std::get<StatsEvent>(record_.events[static_cast<size_t>(newest_index)]).drill = newest_drill->drill;
+    last_drill_event_ = newest_index;
+  }
   consume(batch->events, batch);
   status_->setProgress(batch->progress, record_.worker_names);
   updateWorkerStats(batch->progress);

@@ -50,6 +50,16 @@ class TestMainWindow : public QObject {
       QVERIFY(w.panes()->pane(k)->text().size() > 50);
     }
     QVERIFY(w.history()->steps() >= 1);
+    // The record keeps drill rows for the newest statistics only (the saved session can drill into them).
+    int with_drill = 0;
+    const StatsEvent* last_stats = nullptr;
+    for (const auto& e : w.record().events)
+      if (const auto* st = std::get_if<StatsEvent>(&e)) {
+        last_stats = st;
+        with_drill += st->drill.empty() ? 0 : 1;
+      }
+    QCOMPARE(with_drill, 1);
+    QVERIFY(last_stats && static_cast<int>(last_stats->drill.size()) == 4);
     // Why the run ended stays readable in the status bar's state label (the message may not fit the bar).
     QVERIFY(w.record().finished());
     const QString why = QString::fromStdString(w.record().finished()->reason);

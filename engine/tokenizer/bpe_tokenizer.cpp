@@ -269,7 +269,7 @@ void BpeTokenizer::decode_token(int32_t id, DecodeState& state, std::string& out
   state.at_sequence_start = false;
   if (kinds_[i] == Kind::Control || kinds_[i] == Kind::Unused) return;
   const size_t before = out.size();
-  for (char c : bytes_[i]) state.bytes.push(static_cast<uint8_t>(c), out);
+  state.bytes.push(bytes_[i], out);
   if (out.size() != before) state.emitted = true;
 }
 

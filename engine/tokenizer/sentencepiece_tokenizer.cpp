@@ -148,7 +148,7 @@ SentencePieceTokenizer::SentencePieceTokenizer(std::unique_ptr<sentencepiece::Se
   // It is emitted as one whole string after the byte run was flushed, so it is made valid UTF-8 once, here.
   if (const int unk = spm_->unk_id(); unk >= 0) {
     Utf8Assembler surface;
-    for (char c : spm_->DecodeIds(std::vector<int>{unk})) surface.push(static_cast<uint8_t>(c), unk_surface_);
+    surface.push(spm_->DecodeIds(std::vector<int>{unk}), unk_surface_);
     surface.flush(unk_surface_);
   }
   const std::string proto = spm_->serialized_model_proto();

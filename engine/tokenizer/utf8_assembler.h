@@ -21,6 +21,10 @@ class Utf8Assembler {
  public:
   // Adds one byte; appends every character it completes (and U+FFFD for bytes that can no longer be valid).
   void push(uint8_t byte, std::string& out);
+  // Adds every byte of `bytes`, in order.
+  void push(std::string_view bytes, std::string& out) {
+    for (char c : bytes) push(static_cast<uint8_t>(c), out);
+  }
   // Ends the byte run: an unfinished character's bytes become U+FFFD each.
   void flush(std::string& out);
   bool empty() const { return pending_.empty(); }

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hold_or_copy.h"
+
 namespace hogwild::ui {
 
 void DrillMap::reset(int workers) {
@@ -28,7 +30,7 @@ void DrillMap::onEvent(const EngineEvent& e, const std::shared_ptr<const void>& 
     merged = end;
   } else if (const auto* s = std::get_if<StatsEvent>(&e)) {
     if (s->drill.empty()) return;
-    last_ = owner ? std::shared_ptr<const StatsEvent>(owner, s) : std::make_shared<const StatsEvent>(*s);
+    last_ = hold_or_copy(*s, owner);
     snap_count_.clear();
     for (const auto& st : steps_) snap_count_.push_back(static_cast<int>(st.size()));
     snap_common_.clear();

@@ -1,6 +1,7 @@
 #include "heatmap_panel.h"
 
 #include <QComboBox>
+#include <QEvent>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QTabWidget>
@@ -8,8 +9,7 @@
 
 #include "attention_matrices.h"
 #include "heatmap_widget.h"
-#include <QEvent>
-
+#include "hold_or_copy.h"
 #include "tsan_sync.h"
 
 namespace hogwild::ui {
@@ -153,13 +153,7 @@ void HeatmapPanel::addStats(const StatsEvent& s, const std::shared_ptr<const voi
     for (const auto& n : s.block_names) block_->addItem(block_label(n, names_));
     block_->setCurrentIndex(keep >= 0 && keep < block_->count() ? keep : 0);
   }
-  if (owner) {
-    last_ = std::shared_ptr<const StatsEvent>(owner, &s);  // no copy: the batch is immutable and stays alive with it
-  } else {
-    auto copy = std::make_shared<StatsEvent>(s);
-    copy->drill.clear();  // the panel never needs the (large) drill rows
-    last_ = std::move(copy);
-  }
+  last_ = hold_or_copy(s, owner);  // a live batch is immutable: render jobs share it
   have_stats_ = true;
   shares_.push_back(share_to_others(s));
   passes_.push_back(s.pass);

@@ -23,10 +23,8 @@
 class QLabel;
 
 namespace hogwild::ui {
-class LiveLabel;
-}
 
-namespace hogwild::ui {
+class LiveLabel;
 
 struct PaneToken {
   int start = 0, end = 0;  // document positions [start, end)

@@ -206,22 +206,19 @@ int main(int argc, char** argv) {
     const Preset p = make_preset(W, N);
     std::vector<double> head, bridge, busy;
     qint64 tokens = 0;
+    const bool skip_h = cli.value(only) == "bridge", skip_g = cli.value(only) == "headless";
     for (int r = 0; r < R; ++r) {
-      const bool skip_h = cli.value(only) == "bridge", skip_g = cli.value(only) == "headless";
       const RunResult h = skip_h ? RunResult{1, 1, 0} : run_headless(b, p, task.toStdString());
       const RunResult g = skip_g ? RunResult{1, 1, 0} : run_bridge(w, p, task);
-      if (skip_h || skip_g) {
-        head.push_back(static_cast<double>(h.tokens) / h.seconds);
-        bridge.push_back(static_cast<double>(g.tokens) / g.seconds);
-        busy.push_back(g.gui_cpu_ms / (g.seconds * 1e3));
-        std::printf("  run %d: headless %.0f tok/s, bridge %.0f tok/s, GUI busy %.1f %% (%.1f ms of %.0f ms), batch interval %d ms\n", r, head.back(), bridge.back(), busy.back() * 100, g.gui_cpu_ms, g.seconds * 1e3,
-                    w.engine().flushIntervalMs());
-        continue;
-      }
-      if (h.tokens != g.tokens) std::fprintf(stderr, "note: token counts differ (%lld vs %lld)\n", static_cast<long long>(h.tokens), static_cast<long long>(g.tokens));
       head.push_back(static_cast<double>(h.tokens) / h.seconds);
       bridge.push_back(static_cast<double>(g.tokens) / g.seconds);
       busy.push_back(g.gui_cpu_ms / (g.seconds * 1e3));
+      if (skip_h || skip_g) {  // one mode (profiling): every run on its own line
+        std::printf("  run %d: headless %.0f tok/s, bridge %.0f tok/s, GUI busy %.1f %% (%.1f ms of %.0f ms), batch interval %d ms\n", r,
+                    head.back(), bridge.back(), busy.back() * 100, g.gui_cpu_ms, g.seconds * 1e3, w.engine().flushIntervalMs());
+        continue;
+      }
+      if (h.tokens != g.tokens) std::fprintf(stderr, "note: token counts differ (%lld vs %lld)\n", static_cast<long long>(h.tokens), static_cast<long long>(g.tokens));
       tokens = h.tokens;
     }
     std::printf("| %s | %.0f | %.0f | %.3f | %lld | %.0f %% |\n", qPrintable(QFileInfo(m).fileName()), median(head), median(bridge),

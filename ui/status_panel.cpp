@@ -48,7 +48,7 @@ void StatusPanel::setBackend(const QString& text) {
 
 void StatusPanel::setState(RunState s) {
   static const char* names[] = {"no model", "loading", "ready", "running", "paused", "finished"};
-  if (s == RunState::Running || s == RunState::Loading || s == RunState::NoModel) finish_reason_.clear(), finish_message_.clear();
+  if (s == RunState::Running || s == RunState::Loading || s == RunState::NoModel) setFinishReason({}, {});  // a new run or model
   const bool why = s == RunState::Finished && !finish_reason_.isEmpty();
   state_->setText(QString("<b>%1</b>%2").arg(tr(names[static_cast<int>(s)]), why ? QString(" · %1").arg(finish_reason_.toHtmlEscaped()) : QString()));
   state_->setToolTip(why ? finish_message_ : tr("Run state"));

@@ -23,4 +23,11 @@ class ConfigError : public Error {
   using Error::Error;
 };
 
+// A device failed while computing (CUDA error mid-run, device out of memory during a pass): the run cannot go on
+// on this backend. what() reads "CUDA: …" with the failing call; the session ends its run with reason "error".
+class BackendError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace hogwild

@@ -13,6 +13,8 @@ const char* dtype_name(DType t) {
     case DType::Q8_0: return "Q8_0";
     case DType::Q4_0: return "Q4_0";
     case DType::Q4_1: return "Q4_1";
+    case DType::Q5_0: return "Q5_0";
+    case DType::Q5_1: return "Q5_1";
     case DType::Q4_K: return "Q4_K";
     case DType::Q5_K: return "Q5_K";
     case DType::Q6_K: return "Q6_K";
@@ -23,7 +25,7 @@ const char* dtype_name(DType t) {
 int64_t dtype_block_size(DType t) {
   switch (t) {
     case DType::F32: case DType::F16: case DType::BF16: return 1;
-    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: return kQ8BlockSize;
+    case DType::Q8_0: case DType::Q4_0: case DType::Q4_1: case DType::Q5_0: case DType::Q5_1: return kQ8BlockSize;
     case DType::Q4_K: case DType::Q5_K: case DType::Q6_K: return kQKBlockSize;
   }
   return 1;
@@ -37,6 +39,8 @@ size_t dtype_row_bytes(DType t, int64_t n) {
     case DType::Q8_0: return static_cast<size_t>(n / kQ8BlockSize) * (2 + kQ8BlockSize);
     case DType::Q4_0: return static_cast<size_t>(n / 32) * 18;
     case DType::Q4_1: return static_cast<size_t>(n / 32) * 20;
+    case DType::Q5_0: return static_cast<size_t>(n / 32) * 22;
+    case DType::Q5_1: return static_cast<size_t>(n / 32) * 24;
     case DType::Q4_K: return static_cast<size_t>(n / kQKBlockSize) * 144;
     case DType::Q5_K: return static_cast<size_t>(n / kQKBlockSize) * 176;
     case DType::Q6_K: return static_cast<size_t>(n / kQKBlockSize) * 210;
@@ -140,6 +144,26 @@ void dequantize_q4_1(const uint8_t* b, float* y, int64_t n) {  // {f16 d, m; u8 
   }
 }
 
+// Q5_0 {f16 d; u8 qh[4]; u8 qs[16]}: (q5 - 16) * d; Q5_1 {f16 d, m; u8 qh[4]; u8 qs[16]}: q5 * d + m.
+// Bit j of the little-endian qh is the fifth bit of element j (low nibbles: elements 0..15, high: 16..31).
+void dequantize_q5(const uint8_t* b, float* y, int64_t n, bool with_min) {
+  const size_t block_bytes = with_min ? 24 : 22;
+  for (int64_t i = 0; i < n; i += 32, b += block_bytes, y += 32) {
+    const float d = half_at(b), m = with_min ? half_at(b + 2) : 0.f;
+    const uint8_t* qh_bytes = b + (with_min ? 4 : 2);
+    const uint32_t qh = static_cast<uint32_t>(qh_bytes[0]) | static_cast<uint32_t>(qh_bytes[1]) << 8 |
+                        static_cast<uint32_t>(qh_bytes[2]) << 16 | static_cast<uint32_t>(qh_bytes[3]) << 24;
+    const uint8_t* qs = qh_bytes + 4;
+    const int offset = with_min ? 0 : 16;
+    for (int j = 0; j < 16; ++j) {
+      const int lo = (qs[j] & 0x0F) | static_cast<int>(((qh >> j) & 1u) << 4);
+      const int hi = (qs[j] >> 4) | static_cast<int>(((qh >> (j + 16)) & 1u) << 4);
+      y[j] = static_cast<float>(lo - offset) * d + m;
+      y[j + 16] = static_cast<float>(hi - offset) * d + m;
+    }
+  }
+}
+
 // 6-bit scale and min number j of a Q4_K/Q5_K super-block (12 packed bytes).
 void scale_min_k4(int j, const uint8_t* q, uint8_t* d, uint8_t* m) {
   if (j < 4) {
@@ -232,6 +256,8 @@ void dequantize_row(DType t, const void* src, float* dst, int64_t n) {
     }
     case DType::Q4_0: dequantize_q4_0(static_cast<const uint8_t*>(src), dst, n); return;
     case DType::Q4_1: dequantize_q4_1(static_cast<const uint8_t*>(src), dst, n); return;
+    case DType::Q5_0: dequantize_q5(static_cast<const uint8_t*>(src), dst, n, false); return;
+    case DType::Q5_1: dequantize_q5(static_cast<const uint8_t*>(src), dst, n, true); return;
     case DType::Q4_K: dequantize_q45_k(static_cast<const uint8_t*>(src), dst, n, false); return;
     case DType::Q5_K: dequantize_q45_k(static_cast<const uint8_t*>(src), dst, n, true); return;
     case DType::Q6_K: dequantize_q6_k(static_cast<const uint8_t*>(src), dst, n); return;
@@ -249,6 +275,86 @@ void quantize_row_q8_0(const float* src, void* dst, int64_t n) {
     std::memcpy(b, &d16, 2);
     auto* q = reinterpret_cast<int8_t*>(b + 2);
     for (int j = 0; j < kQ8BlockSize; ++j) q[j] = static_cast<int8_t>(std::lround(src[i + j] * id));
+  }
+}
+
+}  // namespace hogwild
+
+namespace hogwild {
+
+namespace {
+
+void put_half(uint8_t* p, float v) {
+  const uint16_t h = fp32_to_fp16(v);
+  std::memcpy(p, &h, 2);
+}
+
+// ggml's quantize_row_q4_0_ref / q5_0_ref: d = (the value of largest magnitude) / -2^(bits-1), q = x/d + 2^(bits-1).
+void quantize_symmetric(const float* x, uint8_t* b, int64_t n, bool five_bits) {
+  const int levels = five_bits ? 32 : 16;
+  const size_t block_bytes = five_bits ? 22 : 18;
+  for (int64_t i = 0; i < n; i += 32, x += 32, b += block_bytes) {
+    float amax = 0.f, max = 0.f;
+    for (int j = 0; j < 32; ++j) {
+      if (std::fabs(x[j]) > amax) amax = std::fabs(x[j]), max = x[j];
+    }
+    const float d = max / static_cast<float>(-levels / 2), id = d != 0.f ? 1.f / d : 0.f;
+    put_half(b, d);
+    uint8_t* qs = b + (five_bits ? 6 : 2);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      const int q0 = std::min(levels - 1, static_cast<int>(x[j] * id + static_cast<float>(levels / 2) + 0.5f));
+      const int q1 = std::min(levels - 1, static_cast<int>(x[j + 16] * id + static_cast<float>(levels / 2) + 0.5f));
+      qs[j] = static_cast<uint8_t>((q0 & 0xF) | ((q1 & 0xF) << 4));
+      qh |= static_cast<uint32_t>((q0 & 0x10) >> 4) << j | static_cast<uint32_t>((q1 & 0x10) >> 4) << (j + 16);
+    }
+    if (five_bits) std::memcpy(b + 2, &qh, 4);
+  }
+}
+
+// ggml's quantize_row_q4_1_ref / q5_1_ref: d = (max - min) / (2^bits - 1), m = min, q = round((x - min) / d).
+void quantize_with_min(const float* x, uint8_t* b, int64_t n, bool five_bits) {
+  const int levels = five_bits ? 32 : 16;
+  const size_t block_bytes = five_bits ? 24 : 20;
+  for (int64_t i = 0; i < n; i += 32, x += 32, b += block_bytes) {
+    float mn = x[0], mx = x[0];
+    for (int j = 1; j < 32; ++j) mn = std::min(mn, x[j]), mx = std::max(mx, x[j]);
+    const float d = (mx - mn) / static_cast<float>(levels - 1), id = d != 0.f ? 1.f / d : 0.f;
+    put_half(b, d);
+    put_half(b + 2, mn);
+    uint8_t* qs = b + (five_bits ? 8 : 4);
+    uint32_t qh = 0;
+    for (int j = 0; j < 16; ++j) {
+      const int q0 = std::min(levels - 1, static_cast<int>((x[j] - mn) * id + 0.5f));
+      const int q1 = std::min(levels - 1, static_cast<int>((x[j + 16] - mn) * id + 0.5f));
+      qs[j] = static_cast<uint8_t>((q0 & 0xF) | ((q1 & 0xF) << 4));
+      qh |= static_cast<uint32_t>((q0 & 0x10) >> 4) << j | static_cast<uint32_t>((q1 & 0x10) >> 4) << (j + 16);
+    }
+    if (five_bits) std::memcpy(b + 4, &qh, 4);
+  }
+}
+
+}  // namespace
+
+bool quantize_row(DType t, const float* src, void* dst, int64_t n) {
+  auto* d = static_cast<uint8_t*>(dst);
+  switch (t) {
+    case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return true;
+    case DType::F16:
+      for (int64_t i = 0; i < n; ++i) put_half(d + 2 * i, src[i]);
+      return true;
+    case DType::BF16:
+      for (int64_t i = 0; i < n; ++i) {
+        const uint16_t h = fp32_to_bf16(src[i]);
+        std::memcpy(d + 2 * i, &h, 2);
+      }
+      return true;
+    case DType::Q8_0: quantize_row_q8_0(src, dst, n); return true;
+    case DType::Q4_0: quantize_symmetric(src, d, n, false); return true;
+    case DType::Q5_0: quantize_symmetric(src, d, n, true); return true;
+    case DType::Q4_1: quantize_with_min(src, d, n, false); return true;
+    case DType::Q5_1: quantize_with_min(src, d, n, true); return true;
+    default: return false;
   }
 }
 

@@ -1,8 +1,44 @@
 #include "common/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
 
 namespace hogwild {
+
+namespace {
+
+// How long a thread busy-waits for the next job (workers) or for the other chunks (caller) before it blocks:
+// longer than the gaps between the matmuls of a decode pass, short enough not to burn a shared core when idle.
+constexpr auto kSpin = std::chrono::microseconds(100);
+
+inline void cpu_relax() {
+#if defined(__x86_64__)
+  _mm_pause();
+#endif
+}
+
+// Spins until pred() or kSpin has passed; returns pred().
+template <typename Pred>
+bool spin_until(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + kSpin;
+  for (int i = 0;; ++i) {
+    if (pred()) return true;
+    cpu_relax();
+    if ((i & 63) == 63 && std::chrono::steady_clock::now() > deadline) return pred();
+  }
+}
+
+void run_chunk(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int chunks, int index) {
+  if (index >= chunks) return;
+  const int64_t begin = n * index / chunks, end = n * (index + 1) / chunks;
+  if (begin < end) fn(begin, end);
+}
+
+}  // namespace
 
 ThreadPool::ThreadPool(int threads) {
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -12,16 +48,10 @@ ThreadPool::ThreadPool(int threads) {
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard lock(mutex_);
-    stop_ = true;
+    stop_.store(true, std::memory_order_release);
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
-}
-
-static void run_chunk(const std::function<void(int64_t, int64_t)>& fn, int64_t n, int chunks, int index) {
-  if (index >= chunks) return;
-  const int64_t begin = n * index / chunks, end = n * (index + 1) / chunks;
-  if (begin < end) fn(begin, end);
 }
 
 void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn, int64_t grain) {
@@ -31,40 +61,43 @@ void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64
     fn(0, n);
     return;
   }
+  job_ = &fn;
+  job_n_ = n;
+  job_chunks_ = chunks;
+  pending_.store(static_cast<int>(workers_.size()), std::memory_order_relaxed);
+  bool wake;
   {
-    std::lock_guard lock(mutex_);
-    job_ = &fn;
-    job_n_ = n;
-    job_chunks_ = chunks;
-    pending_ = static_cast<int>(workers_.size());
-    ++generation_;
+    std::lock_guard lock(mutex_);  // a worker about to sleep either sees the new generation or is counted as sleeping
+    generation_.fetch_add(1, std::memory_order_release);
+    wake = sleeping_.load(std::memory_order_relaxed) > 0;
   }
-  start_cv_.notify_all();
+  if (wake) start_cv_.notify_all();
   run_chunk(fn, n, chunks, 0);
-  std::unique_lock lock(mutex_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
+  if (!spin_until([this] { return pending_.load(std::memory_order_acquire) == 0; })) {
+    std::unique_lock lock(mutex_);
+    done_cv_.wait(lock, [this] { return pending_.load(std::memory_order_acquire) == 0; });
+  }
   job_ = nullptr;
 }
 
 void ThreadPool::worker_loop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
-    int64_t n;
-    int chunks;
-    {
+    const auto has_news = [&] {
+      return stop_.load(std::memory_order_acquire) || generation_.load(std::memory_order_acquire) != seen;
+    };
+    if (!spin_until(has_news)) {
       std::unique_lock lock(mutex_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
-      chunks = job_chunks_;
+      sleeping_.fetch_add(1, std::memory_order_relaxed);
+      start_cv_.wait(lock, has_news);
+      sleeping_.fetch_sub(1, std::memory_order_relaxed);
     }
-    run_chunk(*job, n, chunks, index);
-    {
-      std::lock_guard lock(mutex_);
-      if (--pending_ == 0) done_cv_.notify_one();
+    if (stop_.load(std::memory_order_acquire)) return;
+    seen = generation_.load(std::memory_order_acquire);
+    run_chunk(*job_, job_n_, job_chunks_, index);
+    if (pending_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+      std::lock_guard lock(mutex_);  // the caller may be between its check and its wait
+      done_cv_.notify_one();
     }
   }
 }

@@ -8,6 +8,10 @@
 
 #include <cblas.h>
 
+extern "C" void openblas_set_num_threads(int num_threads);  // OpenBLAS (BLA_VENDOR OpenBLAS in CMake)
+
+#include "cpu/quant_dot.h"
+
 namespace hogwild::cpu {
 
 namespace {
@@ -128,6 +132,17 @@ std::atomic<bool> g_blas{true};
 }  // namespace
 
 void set_blas_enabled(bool on) { g_blas = on; }
+
+namespace {
+std::atomic<int> g_blas_threads{0};
+}  // namespace
+
+void set_blas_threads(int threads) {
+  if (threads < 1) return;
+  openblas_set_num_threads(threads);
+  g_blas_threads = threads;
+}
+int blas_threads() { return g_blas_threads; }
 bool blas_enabled() { return g_blas; }
 
 float dot(const float* a, const float* b, int64_t n) {
@@ -136,11 +151,61 @@ float dot(const float* a, const float* b, int64_t n) {
   return y;
 }
 
+namespace {
+// The activation rows are quantized once (by the calling thread); every thread then walks its weight rows in tiles
+// of about 16 KB, and each tile meets the activation rows in groups of 8, so a weight byte comes from memory once
+// per matmul and from cache for the later groups (prefill), and an activation group stays in L1 across the tile.
+void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, KernelLevel level,
+                      int64_t grain) {
+  const int64_t rows = w.rows(), k = w.cols();
+  const size_t act_bytes = activation_row_bytes(w.type, k);
+  thread_local std::vector<uint8_t> act;
+  act.resize(act_bytes * static_cast<size_t>(n));
+  quantize_activations(w.type, x, n, k, act.data());
+  const QuantRowsFn kernel = quant_rows_kernel(level, w.type);
+  const uint8_t* acts = act.data();
+  const int64_t tile = std::max<int64_t>(1, 16384 / static_cast<int64_t>(dtype_row_bytes(w.type, k)));
+  constexpr int64_t kGroup = 8;
+  pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
+    for (int64_t t0 = r0; t0 < r1; t0 += tile) {
+      const int64_t t1 = std::min(r1, t0 + tile);
+      for (int64_t i0 = 0; i0 < n; i0 += kGroup) {
+        const int64_t m = std::min(kGroup, n - i0);
+        const uint8_t* a = acts + static_cast<size_t>(i0) * act_bytes;
+        for (int64_t r = t0; r < t1; ++r)
+          kernel(w.row_ptr(r), a, static_cast<int64_t>(act_bytes), m, k, y + i0 * rows + r, rows);
+      }
+    }
+  }, grain);
+}
+// Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
+// each tile meets all n activation rows in one OpenBLAS SGEMM. The dequantization is paid once per weight per
+// matmul, i.e. 1/(2n) of the GEMM's work; the weights stay in their file type (a tile buffer of <= 4 MB per call).
+void matmul_dequant_sgemm(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+  const int64_t rows = w.rows(), k = w.cols();
+  const int64_t tile = std::clamp<int64_t>((int64_t{1} << 20) / k, 16, rows);
+  thread_local std::vector<float> buf;
+  buf.resize(static_cast<size_t>(tile * k));
+  for (int64_t t0 = 0; t0 < rows; t0 += tile) {
+    const int64_t t1 = std::min(rows, t0 + tile);
+    float* b = buf.data();
+    pool.parallel_for(t1 - t0, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) dequantize_row(w.type, w.row_ptr(t0 + r), b + r * k, k);
+    }, std::max<int64_t>(1, 8192 / k));
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(t1 - t0),
+                static_cast<int>(k), 1.0f, x, static_cast<int>(k), b, static_cast<int>(k), 0.0f, y + t0,
+                static_cast<int>(rows));
+  }
+}
+}  // namespace
+
 void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
   const int64_t rows = w.rows(), k = w.cols();
-  // Large F32 batches (prompt prefill) of large matrices: OpenBLAS SGEMM is ~1.8x faster than the row kernel on the
-  // 15M/110M shapes, but 25x slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
-  if (w.type == DType::F32 && n >= 16 && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
+  // Large batches (prompt prefill) of large matrices go to OpenBLAS SGEMM: ~1.8x faster than the row kernel on the
+  // 15M/110M F32 shapes, 1.7-2.0x the integer kernels for quantized weights (dequantized tile by tile), but 25x
+  // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
+  if (n >= 16 && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
+    if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
                 static_cast<int>(k), 1.0f, x, static_cast<int>(k), static_cast<const float*>(w.data),
                 static_cast<int>(k), 0.0f, y, static_cast<int>(rows));
@@ -149,10 +214,20 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // Row-parallel: each thread owns a range of weight rows and applies them to all n inputs.
   // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
+  const KernelLevel level = kernel_level();
+  if (level != KernelLevel::Dequant && has_quant_dot(w.type)) {
+    matmul_quantized(w, x, n, y, pool, level, grain);
+    return;
+  }
+  const HalfRowsFn half = level != KernelLevel::Dequant ? half_rows_kernel(level, w.type) : nullptr;
   pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
     if (w.type == DType::F32) {
       const float* base = static_cast<const float*>(w.data);
       for (int64_t r = r0; r < r1; ++r) dot_rows(base + r * k, x, n, k, y + r, rows);
+      return;
+    }
+    if (half != nullptr) {
+      for (int64_t r = r0; r < r1; ++r) half(reinterpret_cast<const uint16_t*>(w.row_ptr(r)), x, k, n, k, y + r, rows);
       return;
     }
     thread_local std::vector<float> buf;

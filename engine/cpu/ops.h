@@ -9,7 +9,9 @@
 namespace hogwild::cpu {
 
 // y[i][j] = sum_k x[i][k] * W[j][k] for i < n, j < W.rows(); x: [n][W.cols()], y: [n][W.rows()].
-// W may be F32, F16, BF16 or Q8_0 (dequantized row by row on the fly).
+// W may be F32, F16, BF16 or any quantized DType: quantized weights meet activations quantized once per call in
+// integer dot products (cpu/quant_dot.h), F16/BF16 rows are converted inside the fp32 loop; with
+// kernel_level() == Dequant every non-F32 row is dequantized to fp32 first (the former path, kept for A/B).
 void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool);
 
 // out[i] = x[i] / rms(x[i]) * weight, per row of `dim` floats (n rows). out may alias x.
@@ -25,6 +27,10 @@ void softmax(float* x, int64_t n);
 // hogwild-bench measures both.
 void set_blas_enabled(bool on);
 bool blas_enabled();
+// The thread count OpenBLAS uses (its own pool, separate from the engine's ThreadPool). The Transformer sets it to
+// its pool's size, so `--threads N` reaches every pool; blas_threads() reports the last value set (0: never set).
+void set_blas_threads(int threads);
+int blas_threads();
 
 // Dot product of two fp32 vectors (vectorized).
 float dot(const float* a, const float* b, int64_t n);

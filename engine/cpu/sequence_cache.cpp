@@ -5,7 +5,6 @@
 #include <cstring>
 
 #include "common/error.h"
-#include "cpu/ops.h"
 
 namespace hogwild::cpu {
 
@@ -19,16 +18,16 @@ void SequenceCache::clear() { std::fill(length_.begin(), length_.end(), 0); }
 void SequenceCache::reserve(int64_t positions) {
   if (positions <= capacity_) return;
   const int64_t cap = std::max<int64_t>(positions, std::min<int64_t>(max_positions_, std::max<int64_t>(64, capacity_ * 2)));
-  std::vector<float> nk(static_cast<size_t>(n_layers_) * rows_ * cap * kv_dim_);
+  std::vector<float> nk(static_cast<size_t>(n_layers_) * rows_ * n_kv_heads_ * cap * head_dim_);
   std::vector<float> nv(nk.size());
   for (int l = 0; l < n_layers_; ++l)
-    for (int r = 0; r < rows_; ++r) {
-      const size_t src = (static_cast<size_t>(l) * rows_ + r) * capacity_ * kv_dim_;
-      const size_t dst = (static_cast<size_t>(l) * rows_ + r) * cap * kv_dim_;
-      const size_t n = static_cast<size_t>(length_[static_cast<size_t>(r)]) * kv_dim_;
-      std::copy_n(keys_.begin() + src, n, nk.begin() + dst);
-      std::copy_n(values_.begin() + src, n, nv.begin() + dst);
-    }
+    for (int r = 0; r < rows_; ++r)
+      for (int h = 0; h < n_kv_heads_; ++h) {
+        const size_t block = (static_cast<size_t>(l) * rows_ + r) * n_kv_heads_ + h;  // one [capacity][head_dim] run
+        const size_t n = static_cast<size_t>(length_[static_cast<size_t>(r)]) * head_dim_;
+        std::copy_n(keys_.begin() + block * capacity_ * head_dim_, n, nk.begin() + block * cap * head_dim_);
+        std::copy_n(values_.begin() + block * capacity_ * head_dim_, n, nv.begin() + block * cap * head_dim_);
+      }
   keys_.swap(nk);
   values_.swap(nv);
   capacity_ = cap;
@@ -48,16 +47,64 @@ void SequenceCache::begin_pass(const ForwardBatch& batch) {
   slot_cos_.resize(slot_pos_.size() * np);
   slot_sin_.resize(slot_pos_.size() * np);
   max_pos_ = 0;
+  real_slots_.clear();
+  chunks_.clear();
+  const int group = n_heads_ / n_kv_heads_;
+  const int per_chunk = std::max(1, QueryTile::kQueries / group);  // slots per query tile
   for (int r = 0; r < rows_; ++r) {
     int64_t p = length_[static_cast<size_t>(r)];
+    const int first = static_cast<int>(real_slots_.size());
     for (int t = 0; t < batch.len; ++t) {
       if (!batch.real(r, t)) continue;
       const size_t s = static_cast<size_t>(r) * batch.len + t;
       slot_pos_[s] = p;
       rope_.cos_sin(p, slot_cos_.data() + s * np, slot_sin_.data() + s * np);
       max_pos_ = std::max(max_pos_, p);
+      real_slots_.push_back(static_cast<int>(s));
       ++p;
     }
+    for (int b = first; b < static_cast<int>(real_slots_.size()); b += per_chunk)
+      chunks_.push_back({r, b, std::min(b + per_chunk, static_cast<int>(real_slots_.size()))});
+  }
+  // Heaviest first: a tile costs about its last position (causal), so the thread that starts last gets a light one.
+  std::stable_sort(chunks_.begin(), chunks_.end(), [&](const Chunk& a, const Chunk& b) {
+    return slot_pos_[static_cast<size_t>(real_slots_[a.end - 1])] > slot_pos_[static_cast<size_t>(real_slots_[b.end - 1])];
+  });
+}
+
+void SequenceCache::attend_tile(int layer, int c, int g, int64_t k0, int64_t k1, const float* q, QueryTile& tile) const {
+  const Chunk& ch = chunks_[static_cast<size_t>(c)];
+  const int group = n_heads_ / n_kv_heads_, hd = head_dim_, np = rope_.pairs();
+  const size_t qdim = static_cast<size_t>(n_heads_) * hd;
+  const float scale = 1.0f / std::sqrt(static_cast<float>(hd));
+  const int n = (ch.end - ch.begin) * group;
+  tile.reset(n, hd);
+  thread_local std::vector<int64_t> vis;
+  vis.resize(static_cast<size_t>(n));
+  for (int i = 0; i < ch.end - ch.begin; ++i) {
+    const size_t s = static_cast<size_t>(real_slots_[static_cast<size_t>(ch.begin + i)]);
+    for (int hh = 0; hh < group; ++hh) {
+      const int a = i * group + hh;
+      float* qa = tile.query(a);
+      std::memcpy(qa, q + s * qdim + static_cast<size_t>(g * group + hh) * hd, sizeof(float) * hd);
+      rope_.rotate(qa, 1, slot_cos_.data() + s * np, slot_sin_.data() + s * np);
+      for (int d = 0; d < hd; ++d) qa[d] *= scale;
+      vis[static_cast<size_t>(a)] = slot_pos_[s] + 1;  // causal: positions 0..p
+    }
+  }
+  // The row's keys of KV head g, contiguous.
+  const KeyRun run{key(layer, ch.row, g, 0), value(layer, ch.row, g, 0), hd};
+  tile.attend(run, k0, k1, vis.data());
+}
+
+void SequenceCache::write_tile(int c, int g, const QueryTile* const* parts, int n_parts, float* out) const {
+  const Chunk& ch = chunks_[static_cast<size_t>(c)];
+  const int group = n_heads_ / n_kv_heads_, hd = head_dim_;
+  const size_t qdim = static_cast<size_t>(n_heads_) * hd;
+  for (int i = 0; i < ch.end - ch.begin; ++i) {
+    const size_t s = static_cast<size_t>(real_slots_[static_cast<size_t>(ch.begin + i)]);
+    for (int hh = 0; hh < group; ++hh)
+      combine_parts(parts, n_parts, i * group + hh, out + s * qdim + static_cast<size_t>(g * group + hh) * hd);
   }
 }
 
@@ -65,58 +112,49 @@ void SequenceCache::attend(int layer, float* q, float* k, const float* v, float*
   const ForwardBatch& b = *batch_;
   const int len = b.len;
   const int qdim = n_heads_ * head_dim_;
-  const int group = n_heads_ / n_kv_heads_;
-  const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim_));
   // 1. Rotate and store the new keys/values of every real slot (all rows) before any attention.
   for (int r = 0; r < rows_; ++r)
     for (int t = 0; t < len; ++t) {
       const size_t s = static_cast<size_t>(r) * len + t;
       const int64_t p = slot_pos_[s];
-      if (p < 0) continue;
+      if (p < 0) {
+        std::fill(out + s * qdim, out + (s + 1) * qdim, 0.f);  // padding
+        continue;
+      }
       float* ks = k + s * kv_dim_;
       rope_.rotate(ks, n_kv_heads_, slot_cos_.data() + s * rope_.pairs(), slot_sin_.data() + s * rope_.pairs());
-      std::memcpy(key(layer, r, p), ks, sizeof(float) * kv_dim_);
-      std::memcpy(value(layer, r, p), v + s * kv_dim_, sizeof(float) * kv_dim_);
-    }
-  // 2. Causal attention per (row, head, slot).
-  const int64_t tasks = static_cast<int64_t>(rows_) * n_heads_;
-  pool_->parallel_for(tasks, [&](int64_t t0, int64_t t1) {
-    std::vector<float> scores;
-    for (int64_t task = t0; task < t1; ++task) {
-      const int r = static_cast<int>(task / n_heads_), h = static_cast<int>(task % n_heads_);
-      const int kvh = h / group;
-      for (int t = 0; t < len; ++t) {
-        const size_t s = static_cast<size_t>(r) * len + t;
-        float* o = out + s * qdim + static_cast<size_t>(h) * head_dim_;
-        const int64_t p = slot_pos_[s];
-        if (p < 0) {
-          std::fill(o, o + head_dim_, 0.f);
-          continue;
-        }
-        float* qh = q + s * qdim + static_cast<size_t>(h) * head_dim_;
-        rope_.rotate(qh, 1, slot_cos_.data() + s * rope_.pairs(), slot_sin_.data() + s * rope_.pairs());
-        scores.resize(static_cast<size_t>(p + 1));
-        if (head_dim_ <= 16) {
-          // Tiny heads (stories260K: 8): an inline loop; a call into the vector kernel costs more than the work.
-          for (int64_t j = 0; j <= p; ++j) {
-            const float* kj = key(layer, r, j) + kvh * head_dim_;
-            float sum = 0.f;
-            for (int d = 0; d < head_dim_; ++d) sum += qh[d] * kj[d];
-            scores[static_cast<size_t>(j)] = sum * scale;
-          }
-        } else {
-          for (int64_t j = 0; j <= p; ++j) scores[static_cast<size_t>(j)] = dot(qh, key(layer, r, j) + kvh * head_dim_, head_dim_) * scale;
-        }
-        softmax(scores.data(), p + 1);
-        std::fill(o, o + head_dim_, 0.f);
-        for (int64_t j = 0; j <= p; ++j) {
-          const float a = scores[static_cast<size_t>(j)];
-          const float* vj = value(layer, r, j) + kvh * head_dim_;
-          for (int d = 0; d < head_dim_; ++d) o[d] += a * vj[d];
-        }
+      for (int h = 0; h < n_kv_heads_; ++h) {
+        std::memcpy(key(layer, r, h, p), ks + static_cast<size_t>(h) * head_dim_, sizeof(float) * head_dim_);
+        std::memcpy(value(layer, r, h, p), v + s * kv_dim_ + static_cast<size_t>(h) * head_dim_, sizeof(float) * head_dim_);
       }
     }
-  }, std::max<int64_t>(1, 65536 / ((max_pos_ + 1) * head_dim_ * len)));
+  // 2. Causal attention: tasks = query tile × KV head (× key range when there are too few tiles for the threads).
+  const int64_t groups = static_cast<int64_t>(chunks_.size()) * n_kv_heads_;
+  const int parts = key_parts(groups, max_pos_ + 1, pool_ ? pool_->size() : 1);
+  if (parts == 1) {
+    for_each_task(pool_, groups, [&](int64_t i) {
+      thread_local QueryTile tile;
+      const int c = static_cast<int>(i / n_kv_heads_), g = static_cast<int>(i % n_kv_heads_);
+      attend_tile(layer, c, g, 0, max_pos_ + 1, q, tile);
+      const QueryTile* parts_of[] = {&tile};
+      write_tile(c, g, parts_of, 1, out);
+    });
+    return;
+  }
+  // Each tile's keys [0, its last position] in `parts` ranges, then the partial softmaxes combined.
+  part_tiles_.resize(static_cast<size_t>(groups * parts));
+  for_each_task(pool_, groups * parts, [&](int64_t i) {
+    const int64_t grp = i / parts;
+    const int c = static_cast<int>(grp / n_kv_heads_), g = static_cast<int>(grp % n_kv_heads_), p = static_cast<int>(i % parts);
+    const Chunk& ch = chunks_[static_cast<size_t>(c)];
+    const int64_t keys = slot_pos_[static_cast<size_t>(real_slots_[static_cast<size_t>(ch.end - 1)])] + 1;
+    attend_tile(layer, c, g, keys * p / parts, keys * (p + 1) / parts, q, part_tiles_[static_cast<size_t>(i)]);
+  });
+  for_each_task(pool_, groups, [&](int64_t grp) {
+    std::vector<const QueryTile*> parts_of(static_cast<size_t>(parts));
+    for (int p = 0; p < parts; ++p) parts_of[static_cast<size_t>(p)] = &part_tiles_[static_cast<size_t>(grp * parts + p)];
+    write_tile(static_cast<int>(grp / n_kv_heads_), static_cast<int>(grp % n_kv_heads_), parts_of.data(), parts, out);
+  });
 }
 
 void SequenceCache::end_pass() {

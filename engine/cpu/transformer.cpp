@@ -28,6 +28,7 @@ std::vector<float> to_f32(const TensorView& t) {
 }  // namespace
 
 Transformer::Transformer(const Model& model, int threads) : model_(model), pool_(threads) {
+  set_blas_threads(pool_.size());  // one thread count for the engine's pool and OpenBLAS's
   const auto& w = model.weights;
   for (const auto& l : w.layers) {
     attn_norm_.push_back(to_f32(l.attn_norm));

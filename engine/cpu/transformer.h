@@ -1,13 +1,13 @@
 #pragma once
 // CPU forward pass of a Llama-architecture transformer (llama, qwen2: + q/k/v biases, qwen3: + per-head q/k
 // RMSNorm) over a batch of `rows` × `len` tokens.
-// Positions and the KV cache live behind the AttentionCache seam (cpu/attention_cache.h): the same
+// Positions and the KV cache live behind the AttentionCache seam (backend/attention_cache.h): the same
 // forward serves plain decoding (SequenceCache) and Hogwild's shared block cache (HogwildAttention).
 #include <memory>
 #include <vector>
 
 #include "common/thread_pool.h"
-#include "cpu/attention_cache.h"
+#include "backend/attention_cache.h"
 #include "model/model.h"
 
 namespace hogwild::cpu {

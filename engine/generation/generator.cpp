@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "backend/cpu_backend.h"
 #include "common/error.h"
 
 namespace hogwild {
@@ -14,15 +15,23 @@ double seconds_since(std::chrono::steady_clock::time_point t0) {
 }  // namespace
 
 Generator::Generator(const Model& model, const Tokenizer& tokenizer, int threads)
-    : model_(model), tokenizer_(tokenizer), transformer_(model, threads) {
-  if (tokenizer.vocab_size() != model.config.vocab_size)
-    throw ModelError("the tokenizer has " + std::to_string(tokenizer.vocab_size()) + " tokens but the model expects " +
-                     std::to_string(model.config.vocab_size) + ": they do not belong together");
+    : own_backend_(std::make_unique<CpuBackend>(model, threads)), backend_(own_backend_.get()), tokenizer_(tokenizer) {
+  check_vocabulary();
 }
+
+Generator::Generator(Backend& backend, const Tokenizer& tokenizer) : backend_(&backend), tokenizer_(tokenizer) { check_vocabulary(); }
+
+void Generator::check_vocabulary() const {
+  if (tokenizer_.vocab_size() != backend_->config().vocab_size)
+    throw ModelError("the tokenizer has " + std::to_string(tokenizer_.vocab_size()) + " tokens but the model expects " +
+                     std::to_string(backend_->config().vocab_size) + ": they do not belong together");
+}
+
+Generator::~Generator() = default;
 
 GenerateResult Generator::generate(std::string_view prompt, const GenerateOptions& options,
                                    const std::function<void(std::string_view)>& on_text) {
-  auto ids = tokenizer_.encode(prompt, options.add_bos && tokenizer_.bos_id() >= 0);
+  auto ids = tokenizer_.encode_prompt(prompt, options.bos);
   if (ids.empty()) {
     if (tokenizer_.bos_id() < 0) throw ConfigError("empty prompt and the vocabulary has no BOS token to start from");
     ids.push_back(tokenizer_.bos_id());
@@ -35,7 +44,7 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
   options.sampling.validate();
   if (prompt_ids.empty()) throw ConfigError("generate: the prompt has no tokens");
   if (options.max_new_tokens < 0) throw ConfigError("generate: the number of new tokens must be >= 0");
-  const auto& c = model_.config;
+  const auto& c = backend_->config();
   if (static_cast<int64_t>(prompt_ids.size()) > c.context_length)
     throw ConfigError("the prompt has " + std::to_string(prompt_ids.size()) + " tokens but the model's context is " +
                       std::to_string(c.context_length));
@@ -50,13 +59,13 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
   };
   for (int32_t id : prompt_ids) emit(stream.push(id));
 
-  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_.pool());
+  const std::unique_ptr<BackendCache> cache = backend_->create_cache(sequence_layout());
   Sampler sampler(options.sampling);
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
   std::vector<int32_t> history = prompt_ids;
 
   auto t0 = std::chrono::steady_clock::now();
-  transformer_.forward(ForwardBatch::from_rows({prompt_ids}), cache, logits.data());
+  backend_->forward(*cache, PassTarget::prefill(kSequenceBlock), ForwardBatch::from_rows({prompt_ids}), logits.data(), LogitsMode::LastSlot);
   res.prefill_seconds = seconds_since(t0);
 
   t0 = std::chrono::steady_clock::now();
@@ -73,11 +82,11 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
     history.push_back(next);
     emit(stream.push(next));
     if (i + 1 == options.max_new_tokens) break;  // the last token needs no forward pass
-    if (cache.length(0) + 1 > c.context_length) {
+    if (cache->block_length(kSequenceBlock) + 1 > c.context_length) {
       res.stop_reason = "context";
       break;
     }
-    transformer_.forward(ForwardBatch::from_rows({{next}}), cache, logits.data());
+    backend_->forward(*cache, PassTarget::prefill(kSequenceBlock), ForwardBatch::from_rows({{next}}), logits.data(), LogitsMode::LastSlot);
   }
   emit(stream.flush());
   res.decode_seconds = seconds_since(t0);
@@ -85,10 +94,10 @@ GenerateResult Generator::generate_ids(const std::vector<int32_t>& prompt_ids, c
 }
 
 std::vector<float> Generator::prompt_logits(const std::vector<int32_t>& ids) {
-  const auto& c = model_.config;
-  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_.pool());
+  const auto& c = backend_->config();
+  const std::unique_ptr<BackendCache> cache = backend_->create_cache(sequence_layout());
   std::vector<float> logits(ids.size() * static_cast<size_t>(c.vocab_size));
-  transformer_.forward(ForwardBatch::from_rows({ids}), cache, logits.data(), /*all_slots=*/true);
+  backend_->forward(*cache, PassTarget::prefill(kSequenceBlock), ForwardBatch::from_rows({ids}), logits.data(), LogitsMode::AllSlots);
   return logits;
 }
 

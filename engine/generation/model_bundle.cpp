@@ -39,7 +39,8 @@ ModelBundle open_model_bundle(const std::string& model_path, const std::string& 
     }
     if (!b.tokenizer)
       throw ModelError(model_name + ": the model file has no vocabulary and no tokenizer file was found beside it; "
-                                    "pass one with --tokenizer (a SentencePiece .model or llama2.c tokenizer .bin)");
+                                    "pass one with --tokenizer (a SentencePiece .model, a llama2.c tokenizer .bin, a Hugging Face tokenizer folder "
+                                    "or tokenizer.json, or a .tiktoken file)");
   }
   if (b.tokenizer->vocab_size() != b.model.config.vocab_size)
     throw ModelError(model_name + ": the tokenizer has " + std::to_string(b.tokenizer->vocab_size()) +

@@ -3,32 +3,21 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <sys/wait.h>
-#include <unistd.h>
 #include <vector>
 
 #include "common/error.h"
 #include "common/log.h"
 #include "common/sha256.h"
+#include "model/known_models.h"
 
 namespace hogwild {
 namespace fs = std::filesystem;
 
 namespace {
 
-struct PinnedFile {
-  const char* name;
-  const char* url;
-  const char* sha256;
-};
-
-// karpathy/tinyllamas, revision 0bd21da7698eaf29a0d7de3992de8a46ef624add (see shared/models/stories260K/SOURCE.md).
-constexpr const char* kRevisionUrl =
-    "https://huggingface.co/karpathy/tinyllamas/resolve/0bd21da7698eaf29a0d7de3992de8a46ef624add/stories260K/";
-const PinnedFile kModel{"stories260K.bin", "stories260K.bin", "b0a507e7ad0f626624f17112325e66691f9076d622e1d3274d103d00299f2696"};
-const PinnedFile kTokenizer{"tok512.bin", "tok512.bin", "037cb335abb25d1fa9e8ecae30ed2a3a8ace9302862ebcdc05d51a6bbb10c312"};
-
-bool has_valid(const fs::path& p, const PinnedFile& f) {
+// The default model is the catalog's stories260K entry (known_models.cpp: karpathy/tinyllamas at a pinned revision,
+// see shared/models/stories260K/SOURCE.md, sha256 of both files).
+bool has_valid(const fs::path& p, const KnownFile& f) {
   std::error_code ec;
   if (!fs::is_regular_file(p, ec)) return false;
   try {
@@ -36,34 +25,6 @@ bool has_valid(const fs::path& p, const PinnedFile& f) {
   } catch (const Error&) {
     return false;
   }
-}
-
-// Downloads url to dest atomically (temp file + rename) with curl; verifies sha256. Returns "" or an error.
-std::string download(const std::string& url, const fs::path& dest, const PinnedFile& f) {
-  const fs::path tmp = dest.string() + ".part";
-  std::error_code ec;
-  fs::remove(tmp, ec);
-  const pid_t pid = fork();
-  if (pid < 0) return "cannot start curl";
-  if (pid == 0) {
-    execlp("curl", "curl", "-sfL", "--connect-timeout", "10", "--max-time", "300", "-o", tmp.c_str(), url.c_str(),
-           static_cast<char*>(nullptr));
-    _exit(127);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    fs::remove(tmp, ec);
-    const int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    return code == 127 ? "curl is not installed" : "download failed (curl exit code " + std::to_string(code) + ")";
-  }
-  if (!has_valid(tmp, f)) {
-    fs::remove(tmp, ec);
-    return std::string("downloaded ") + f.name + " has the wrong sha256 (expected " + f.sha256 + ")";
-  }
-  fs::rename(tmp, dest, ec);
-  if (ec) return "cannot move the download into place: " + ec.message();
-  return "";
 }
 
 std::vector<fs::path> shared_dirs() {
@@ -89,9 +50,11 @@ ModelFiles ensure_default_model(const std::function<void(const std::string&)>& s
     logger("model")->info("{}", s);
     if (status) status(s);
   };
+  const KnownModel& m = known_model("stories260k");
   const fs::path dir = user_model_dir();
-  const fs::path model = dir / kModel.name, tok = dir / kTokenizer.name;
-  if (has_valid(model, kModel) && has_valid(tok, kTokenizer)) return {model.string(), tok.string(), "model folder"};
+  bool present = true;
+  for (const KnownFile& f : m.files) present = present && has_valid(dir / f.name, f);
+  if (present) return known_model_files(m, dir.string());
 
   std::string why;
   std::error_code ec;
@@ -99,25 +62,22 @@ ModelFiles ensure_default_model(const std::function<void(const std::string&)>& s
   if (ec) {
     why = "cannot create " + dir.string() + ": " + ec.message();
   } else {
-    for (const PinnedFile* f : {&kModel, &kTokenizer}) {
-      const fs::path dest = dir / f->name;
-      if (has_valid(dest, *f)) continue;
-      say(std::string("downloading ") + f->name + " from Hugging Face (karpathy/tinyllamas)...");
-      why = download(std::string(kRevisionUrl) + f->url, dest, *f);
-      if (!why.empty()) break;
-    }
-    if (why.empty()) {
+    try {
+      say("downloading stories260K from Hugging Face (karpathy/tinyllamas)...");
+      ModelFiles f = download_known_model(m, dir.string());
       say("default model downloaded to " + dir.string());
-      return {model.string(), tok.string(), "downloaded"};
+      return f;
+    } catch (const DownloadError& e) {
+      why = e.what();
     }
   }
   for (const fs::path& shared : shared_dirs()) {
-    const fs::path m = shared / "stories260K" / kModel.name;
+    const fs::path model = shared / "stories260K" / m.files[0].name;
     fs::path t = shared / "stories260K" / "tok512.model";
-    if (!fs::exists(t, ec)) t = shared / "stories260K" / kTokenizer.name;
-    if (fs::is_regular_file(m, ec) && fs::is_regular_file(t, ec)) {
+    if (!fs::exists(t, ec)) t = shared / "stories260K" / m.files[1].name;
+    if (fs::is_regular_file(model, ec) && fs::is_regular_file(t, ec)) {
       say("no network (" + why + "): using the shared fixtures in " + fs::weakly_canonical(shared, ec).string());
-      return {m.string(), t.string(), "shared fixtures"};
+      return {model.string(), t.string(), "shared fixtures"};
     }
   }
   throw Error("the default model stories260K is not in " + dir.string() + " and could not be downloaded: " + why +

@@ -9,7 +9,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "cpu/rope.h"
+#include "model/rope.h"
 #include "model/gguf_vocab.h"
 #include "model/model_loaders.h"
 

@@ -183,6 +183,8 @@ std::optional<DType> ggml_type_to_dtype(uint32_t type) {
     case ggml_type::Q8_0: return DType::Q8_0;
     case ggml_type::Q4_0: return DType::Q4_0;
     case ggml_type::Q4_1: return DType::Q4_1;
+    case ggml_type::Q5_0: return DType::Q5_0;
+    case ggml_type::Q5_1: return DType::Q5_1;
     case ggml_type::Q4_K: return DType::Q4_K;
     case ggml_type::Q5_K: return DType::Q5_K;
     case ggml_type::Q6_K: return DType::Q6_K;
@@ -198,6 +200,8 @@ uint32_t dtype_to_ggml_type(DType t) {
     case DType::Q8_0: return ggml_type::Q8_0;
     case DType::Q4_0: return ggml_type::Q4_0;
     case DType::Q4_1: return ggml_type::Q4_1;
+    case DType::Q5_0: return ggml_type::Q5_0;
+    case DType::Q5_1: return ggml_type::Q5_1;
     case DType::Q4_K: return ggml_type::Q4_K;
     case DType::Q5_K: return ggml_type::Q5_K;
     case DType::Q6_K: return ggml_type::Q6_K;

@@ -57,8 +57,8 @@ struct GgufValue {
   bool operator==(const GgufValue&) const = default;
 };
 
-// ggml tensor type ids (ggml_type). F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q4_K, Q5_K, Q6_K are computed with; the others are known
-// so their sizes can be validated and errors can name them.
+// ggml tensor type ids (ggml_type). F32, F16, BF16, Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K are computed
+// with; the others are known so their sizes can be validated and errors can name them.
 namespace ggml_type {
 inline constexpr uint32_t F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q5_0 = 6, Q5_1 = 7, Q8_0 = 8, Q8_1 = 9,
                           Q2_K = 10, Q3_K = 11, Q4_K = 12, Q5_K = 13, Q6_K = 14, Q8_K = 15, BF16 = 30;

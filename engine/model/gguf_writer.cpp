@@ -86,27 +86,8 @@ int64_t product(const std::vector<int64_t>& dims) {
 
 // Converts one row of fp32 values to `type` at dst.
 void convert_row(DType type, const float* src, void* dst, int64_t n) {
-  switch (type) {
-    case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return;
-    case DType::F16: {
-      auto* d = static_cast<uint8_t*>(dst);
-      for (int64_t i = 0; i < n; ++i) {
-        const uint16_t h = fp32_to_fp16(src[i]);
-        std::memcpy(d + 2 * i, &h, 2);
-      }
-      return;
-    }
-    case DType::BF16: {
-      auto* d = static_cast<uint8_t*>(dst);
-      for (int64_t i = 0; i < n; ++i) {
-        const uint16_t h = fp32_to_bf16(src[i]);
-        std::memcpy(d + 2 * i, &h, 2);
-      }
-      return;
-    }
-    case DType::Q8_0: quantize_row_q8_0(src, dst, n); return;
-    default: throw Error(std::string("GGUF writer: cannot quantize to ") + dtype_name(type) + " (write it with add_tensor_raw)");
-  }
+  if (!quantize_row(type, src, dst, n))
+    throw Error(std::string("GGUF writer: cannot quantize to ") + dtype_name(type) + " (write it with add_tensor_raw)");
 }
 
 }  // namespace
@@ -143,9 +124,9 @@ void GgufWriter::check_new_tensor(const std::string& name, DType type, const std
   for (int64_t d : dims) {
     if (d <= 0) throw Error("GGUF writer: tensor '" + name + "' has a dimension <= 0");
   }
-  if (type == DType::Q8_0 && dims[0] % kQ8BlockSize != 0) {
-    throw Error("GGUF writer: tensor '" + name + "' row length " + std::to_string(dims[0]) +
-                " is not a multiple of the Q8_0 block size 32");
+  if (dims[0] % dtype_block_size(type) != 0) {
+    throw Error("GGUF writer: tensor '" + name + "' row length " + std::to_string(dims[0]) + " is not a multiple of the " +
+                dtype_name(type) + " block size " + std::to_string(dtype_block_size(type)));
   }
   for (const Tensor& t : tensors_) {
     if (t.name == name) throw Error("GGUF writer: duplicate tensor '" + name + "'");

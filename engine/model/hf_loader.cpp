@@ -10,7 +10,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
-#include "cpu/rope.h"
+#include "model/rope.h"
 #include "model/safetensors_file.h"
 
 namespace hogwild {

@@ -41,23 +41,8 @@ GgufWriter::RowFiller random_rows(uint64_t seed, const std::string& name, DType 
         v = (2.f * u - 1.f) * half_width;
       }
       void* out = static_cast<uint8_t*>(dst) + static_cast<size_t>(r) * row_bytes;
-      switch (type) {
-        case DType::F32: std::memcpy(out, row.data(), row_bytes); break;
-        case DType::F16:
-          for (int64_t i = 0; i < cols; ++i) {
-            const uint16_t h = fp32_to_fp16(row[i]);
-            std::memcpy(static_cast<uint8_t*>(out) + 2 * i, &h, 2);
-          }
-          break;
-        case DType::BF16:
-          for (int64_t i = 0; i < cols; ++i) {
-            const uint16_t h = fp32_to_bf16(row[i]);
-            std::memcpy(static_cast<uint8_t*>(out) + 2 * i, &h, 2);
-          }
-          break;
-        case DType::Q8_0: quantize_row_q8_0(row.data(), out, cols); break;
-        default: throw Error(std::string("random model: cannot quantize to ") + dtype_name(type));
-      }
+      if (!quantize_row(type, row.data(), out, cols))
+        throw Error(std::string("random model: cannot quantize to ") + dtype_name(type));
     }
   };
 }

@@ -112,6 +112,17 @@ int32_t Sampler::sample(std::span<float> logits, std::span<const int32_t> recent
   return candidates_.back().second;
 }
 
+std::pair<float, int> Sampler::last_rank(int32_t id) const {
+  if (id < 0 || static_cast<size_t>(id) >= last_probs_.size()) return {-1.f, 0};
+  const float p = last_probs_[static_cast<size_t>(id)];
+  int above = 0;
+  for (size_t i = 0; i < last_probs_.size(); ++i) {
+    const float q = last_probs_[i];
+    above += q > p || (q == p && static_cast<int32_t>(i) < id);
+  }
+  return {p, above + 1};
+}
+
 std::vector<std::pair<int32_t, float>> Sampler::last_top(int k) const {
   std::vector<std::pair<int32_t, float>> out;
   if (last_probs_.empty() || k <= 0) return out;

@@ -33,6 +33,9 @@ class Sampler {
   // The k most probable tokens of the distribution the last sample() drew from (after temperature,
   // before truncation), as (id, probability) — used for the "next-token candidates" display.
   std::vector<std::pair<int32_t, float>> last_top(int k) const;
+  // Probability of `id` in that distribution and its rank (1 = most likely; ties rank by id as in last_top);
+  // {-1, 0} before any sample.
+  std::pair<float, int> last_rank(int32_t id) const;
 
   const SamplingParams& params() const { return params_; }
 

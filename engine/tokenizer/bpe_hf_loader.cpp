@@ -196,7 +196,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_dir(const std::string& dir) 
   const fs::path tok_json = d / "tokenizer.json", cfg_json = d / "tokenizer_config.json";
   const json cfg = fs::exists(cfg_json) ? parse_json(cfg_json.string()) : json::object();
   std::unique_ptr<BpeTokenizer> t;
-  std::optional<bool> add_bos;
+  std::optional<bool> add_bos, add_eos;
   std::vector<BpeAddedToken> added;
   if (fs::exists(tok_json)) {
     const std::string origin = tok_json.string();
@@ -223,7 +223,8 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_dir(const std::string& dir) 
         added.push_back({a["id"].get<int32_t>(), a["content"].get<std::string>(), a.value("special", true)});
       }
     }
-    // TemplateProcessing whose single sequence starts with a special token: BOS is added (Llama 3, R1-Distill).
+    // TemplateProcessing whose single sequence starts with a special token: BOS is added (Llama 3, R1-Distill);
+    // one that ends with a special token: EOS is added.
     if (j.contains("post_processor") && j["post_processor"].is_object()) {
       const json& pp = j["post_processor"];
       std::vector<json> procs;
@@ -233,8 +234,11 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_dir(const std::string& dir) 
         procs.push_back(pp);
       }
       for (const auto& p : procs) {
-        if (p.value("type", "") == "TemplateProcessing" && p.contains("single") && p["single"].is_array() && !p["single"].empty())
-          add_bos = p["single"][0].contains("SpecialToken");
+        if (p.value("type", "") != "TemplateProcessing" || !p.contains("single") || !p["single"].is_array() ||
+            p["single"].empty())
+          continue;
+        add_bos = p["single"].front().contains("SpecialToken");
+        add_eos = p["single"].size() > 1 && p["single"].back().contains("SpecialToken");
       }
     }
     t = from_parts(origin, o, vocab_from_json(model.value("vocab", json::object()), origin), merges, added);
@@ -259,9 +263,11 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_hf_dir(const std::string& dir) 
     t = from_hf_files(vocab, merges, added, o);
   }
   if (cfg.contains("add_bos_token") && cfg["add_bos_token"].is_boolean()) add_bos = cfg["add_bos_token"].get<bool>();
+  if (cfg.contains("add_eos_token") && cfg["add_eos_token"].is_boolean()) add_eos = cfg["add_eos_token"].get<bool>();
   if (const std::string bos = config_token(cfg, "bos_token"); !bos.empty()) t->options_.bos_id = t->find_token(bos);
   if (const std::string eos = config_token(cfg, "eos_token"); !eos.empty()) t->options_.eos_id = t->find_token(eos);
   t->options_.add_bos = add_bos.value_or(false) && t->options_.bos_id >= 0;
+  t->options_.add_eos = add_eos.value_or(false) && t->options_.eos_id >= 0;
   return t;
 }
 

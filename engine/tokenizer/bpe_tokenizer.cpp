@@ -1,6 +1,8 @@
 #include "tokenizer/bpe_tokenizer.h"
 
 #include <algorithm>
+#include <mutex>
+#include <set>
 #include <queue>
 
 #include "common/error.h"
@@ -41,6 +43,7 @@ std::unique_ptr<BpeTokenizer> BpeTokenizer::from_vocab(const VocabData& v, const
   }
   BpeOptions o = bpe_options_for(*pre);
   o.add_bos = v.add_bos.value_or(false);
+  o.add_eos = v.add_eos.value_or(false);
   o.bos_id = v.bos_id;
   o.eos_id = v.eos_id;
   o.extra_stop_ids = v.extra_stop_ids;
@@ -105,8 +108,15 @@ void BpeTokenizer::finish() {
     missing_utf8 += byte_ids_[b] < 0 && b != 0xC0 && b != 0xC1 && b < 0xF5;
   }
   if (missing == 256) throw ModelError(origin_ + ": byte-level BPE vocabulary has no single-byte tokens");
-  if (missing_utf8 > 0)
-    logger("tokenizer")->warn("{}: {} byte tokens that UTF-8 text can contain are missing; such bytes are skipped", origin_, missing_utf8);
+  if (missing_utf8 > 0) {
+    // Real vocabularies do this (SmolLM2 lacks 8): a fact about the file, not a problem of the run. Said once per
+    // vocabulary and process, at debug level (issue #20: it was a warning on every run).
+    static std::mutex said_mutex;
+    static std::set<std::string> said;
+    const std::lock_guard lock(said_mutex);
+    if (said.insert(origin_ + "/" + std::to_string(missing_utf8)).second)
+      logger("tokenizer")->debug("{}: {} byte tokens that UTF-8 text can contain are missing; such bytes are skipped", origin_, missing_utf8);
+  }
   added_by_first_.assign(256, {});
   for (const auto& [text, id] : added_) added_by_first_[static_cast<uint8_t>(text[0])].push_back(id);
   for (auto& ids : added_by_first_) {

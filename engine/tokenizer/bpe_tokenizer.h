@@ -37,6 +37,7 @@ struct BpeOptions {
   bool nfc = false;            // NFC-normalize text runs before the split (HF Qwen2 family)
   bool ignore_merges = false;  // a piece that is itself a token is emitted whole (HF Llama 3; tiktoken)
   bool add_bos = false;        // prompts start with BOS (Llama 3, DeepSeek-R1-Distill)
+  bool add_eos = false;        // prompts end with EOS (rare: GGUF add_eos_token, HF add_eos_token)
   int32_t bos_id = -1, eos_id = -1;
   std::vector<int32_t> extra_stop_ids;  // end-of-generation ids besides EOS (e.g. GGUF eot/eom)
 };
@@ -88,6 +89,7 @@ class BpeTokenizer final : public Tokenizer {
   int32_t eos_id() const override { return options_.eos_id; }
   bool is_control(int32_t id) const override;
   bool add_bos_default() const override { return options_.add_bos; }
+  bool add_eos_default() const override { return options_.add_eos; }
   void decode_token(int32_t id, DecodeState& state, std::string& out) const override;
   std::vector<int32_t> stop_ids() const override;
 

@@ -225,6 +225,7 @@ std::unique_ptr<SentencePieceTokenizer> SentencePieceTokenizer::from_vocab(const
   tok->bos_id_ = vocab.bos_id;
   tok->eos_id_ = vocab.eos_id;
   tok->add_bos_default_ = vocab.add_bos.value_or(true);
+  tok->add_eos_default_ = vocab.add_eos.value_or(false);
   return tok;
 }
 

@@ -36,6 +36,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   int32_t eos_id() const override { return eos_id_; }
   bool is_control(int32_t id) const override;
   bool add_bos_default() const override { return add_bos_default_; }
+  bool add_eos_default() const override { return add_eos_default_; }
   void decode_token(int32_t id, DecodeState& state, std::string& out) const override;
 
  private:
@@ -56,6 +57,7 @@ class SentencePieceTokenizer final : public Tokenizer {
   SpmNormalizerFlags flags_;
   int32_t bos_id_ = -1, eos_id_ = -1;
   bool add_bos_default_ = true;
+  bool add_eos_default_ = false;
 };
 
 }  // namespace hogwild

@@ -7,6 +7,7 @@
 // (Tokenizer::decode_token), so they agree by construction.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -42,8 +43,19 @@ class Tokenizer {
   virtual int32_t bos_id() const = 0;  // -1 when the vocabulary has none
   virtual int32_t eos_id() const = 0;  // -1 when the vocabulary has none
   virtual bool is_control(int32_t id) const = 0;
-  // Whether prompts of this model start with BOS (GGUF tokenizer.ggml.add_bos_token; true for Llama/llama2.c).
+  // Whether prompts of this model start with BOS, as the model says: GGUF tokenizer.ggml.add_bos_token (absent:
+  // true for SentencePiece `llama` vocabularies, false for `gpt2` ones); HF tokenizer_config.json add_bos_token, else
+  // a tokenizer.json post-processor that starts with a special token; llama2.c and SentencePiece .model files: true.
   virtual bool add_bos_default() const = 0;
+  // Whether prompts end with EOS (GGUF tokenizer.ggml.add_eos_token, HF add_eos_token or a post-processor that ends
+  // with a special token). Default: false.
+  virtual bool add_eos_default() const { return false; }
+
+  // THE one place that turns a prompt into token ids — plain generation, the Hogwild! prompt and the finisher all
+  // call it: encode(text) with BOS first and EOS last exactly when the model says so (add_bos_default,
+  // add_eos_default). `bos` overrides the BOS choice (the CLI's --bos / --no-bos). Special-token text in `text`
+  // ("<|im_start|>") becomes the special token.
+  std::vector<int32_t> encode_prompt(std::string_view text, std::optional<bool> bos = std::nullopt) const;
   // Ids that end generation: EOS, plus the turn-end tokens of chat models (<|im_end|>, <|eot_id|>, <|endoftext|>,
   // GGUF eot/eom ids, ...). Default: {eos_id()} when there is one.
   virtual std::vector<int32_t> stop_ids() const;
@@ -80,9 +92,12 @@ class TokenStreamDecoder {
   Tokenizer::DecodeState state_;
 };
 
-// Loads a SentencePiece `.model` file, the vocabulary of a GGUF file (magic "GGUF", e.g. llama.cpp's vocab-only
-// files), or (by the `.bin` extension) llama2.c's tokenizer format (int32 max_token_length, then
-// {f32 score, i32 length, bytes} per token). Throws ModelError naming the file.
+// Loads every tokenizer form the engine knows: a SentencePiece `.model` file; the vocabulary of a GGUF file (magic
+// "GGUF", e.g. llama.cpp's vocab-only files); (by the `.bin` extension) llama2.c's tokenizer format (int32
+// max_token_length, then {f32 score, i32 length, bytes} per token); a Hugging Face tokenizer folder or its
+// tokenizer.json / vocab.json / merges.txt (BpeTokenizer::from_hf_dir of the folder); a tiktoken rank file
+// (*.tiktoken, or Meta's Llama 3 text tokenizer.model: BOS <|begin_of_text|> added, as Meta and HF do; Qwen's
+// qwen.tiktoken gets Qwen's special tokens, others one <|endoftext|>). Throws ModelError naming the file.
 std::unique_ptr<Tokenizer> load_tokenizer(const std::string& path);
 
 // Builds the tokenizer of a vocabulary embedded in a model file. `llama` vocabularies become an in-memory

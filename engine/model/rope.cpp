@@ -1,4 +1,4 @@
-#include "cpu/rope.h"
+#include "model/rope.h"
 
 #include <algorithm>
 #include <cmath>
@@ -31,6 +31,15 @@ Rope::Rope(int head_dim, int rope_dim, double theta, RopeStyle style, const std:
 
 Rope Rope::for_model(const ModelConfig& c) {
   return Rope(c.head_dim, c.rope_dim > 0 ? c.rope_dim : c.head_dim, c.rope_theta, c.rope_style, c.rope_freq_factors);
+}
+
+Rope Rope::from_inv_freq(int head_dim, RopeStyle style, std::vector<double> inv_freq) {
+  const int rope_dim = 2 * static_cast<int>(inv_freq.size());
+  Rope r(head_dim, rope_dim, 10000.0, style);  // validates the shape; the frequencies are replaced below
+  for (double f : inv_freq)
+    if (!std::isfinite(f)) throw ConfigError("RoPE frequency is not finite");
+  r.inv_freq_ = std::move(inv_freq);
+  return r;
 }
 
 std::vector<float> llama3_rope_freq_factors(int rope_dim, double theta, double factor, double low_freq_factor,

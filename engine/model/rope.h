@@ -19,6 +19,8 @@ class Rope {
   Rope(int head_dim, int rope_dim, double theta, RopeStyle style, const std::vector<float>& freq_factors);
   // Uses c.rope_freq_factors.
   static Rope for_model(const ModelConfig& c);
+  // From the angular frequencies themselves (rope_dim/2 of them, e.g. as a device plugin receives them).
+  static Rope from_inv_freq(int head_dim, RopeStyle style, std::vector<double> inv_freq);
 
   int head_dim() const { return head_dim_; }
   int rope_dim() const { return rope_dim_; }

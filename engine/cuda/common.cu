@@ -24,18 +24,28 @@ const char* cublas_name(cublasStatus_t st) {
 }
 }  // namespace
 
+DevType dev_type_of(int32_t t) {
+  switch (t) {
+    case HWC_F32: return DevType::F32;
+    case HWC_F16: return DevType::F16;
+    case HWC_BF16: return DevType::BF16;
+    default: throw PluginError(HWC_ERR_UNSUPPORTED, "CUDA: element type " + std::to_string(t) + " is not f32, f16 or bf16");
+  }
+}
+
 void throw_cuda_error(cudaError_t err, const char* stmt, const char* file, int line) {
+  const bool oom = err == cudaErrorMemoryAllocation;
   std::string what = "CUDA: ";
-  if (err == cudaErrorMemoryAllocation) what += "out of memory: ";
+  if (oom) what += "out of memory: ";
   what += std::string(cudaGetErrorName(err)) + " (" + cudaGetErrorString(err) + "): " + stmt + " at " + base_name(file) + ":" +
           std::to_string(line);
   cudaGetLastError();  // clear a sticky launch error so that the next call reports its own
-  throw std::runtime_error(what);
+  throw PluginError(oom ? HWC_ERR_OUT_OF_MEMORY : HWC_ERR_DEVICE, what);
 }
 
 void throw_cublas_error(cublasStatus_t st, const char* stmt, const char* file, int line) {
-  throw std::runtime_error(std::string("CUDA: cuBLAS ") + cublas_name(st) + ": " + stmt + " at " + base_name(file) + ":" +
-                           std::to_string(line));
+  throw PluginError(st == CUBLAS_STATUS_ALLOC_FAILED ? HWC_ERR_OUT_OF_MEMORY : HWC_ERR_DEVICE,
+                    std::string("CUDA: cuBLAS ") + cublas_name(st) + ": " + stmt + " at " + base_name(file) + ":" + std::to_string(line));
 }
 
 void DeviceBuffer::resize(size_t bytes) {
@@ -45,8 +55,8 @@ void DeviceBuffer::resize(size_t bytes) {
   const cudaError_t err = cudaMalloc(&p, bytes);
   if (err != cudaSuccess) {
     cudaGetLastError();
-    throw std::runtime_error("CUDA: out of memory: cudaMalloc of " + std::to_string(bytes) + " bytes failed (" +
-                             cudaGetErrorName(err) + ")");
+    throw PluginError(HWC_ERR_OUT_OF_MEMORY, "CUDA: out of memory: cudaMalloc of " + std::to_string(bytes) + " bytes failed (" +
+                                                 cudaGetErrorName(err) + ")");
   }
   p_ = p;
   n_ = bytes;

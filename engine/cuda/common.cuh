@@ -11,9 +11,30 @@
 #include <cuda_fp16.h>
 #include <cuda_runtime.h>
 
-#include "cuda/cuda_api.h"
+#include "cuda/plugin_abi.h"
 
 namespace hogwild::cuda {
+
+// Element types the device computes GEMM inputs and stores KV in (weights keep their file type, quant.cuh).
+enum class DevType : int32_t { F32 = 0, F16 = 1, BF16 = 2 };
+inline int dev_type_size(DevType t) { return t == DevType::F32 ? 4 : 2; }
+// HWC_F32/F16/BF16 → DevType; throws PluginError(HWC_ERR_UNSUPPORTED) for anything else.
+DevType dev_type_of(int32_t hwc_type);
+
+inline constexpr int kMaxRows = HWC_MAX_ROWS;
+inline constexpr int kMaxBlocks = HWC_MAX_BLOCKS;
+using PassPlan = HwcPassPlan;
+
+// Every failure inside the plugin: one line and the HwcCode the C ABI returns (plugin_api.cu converts).
+class PluginError : public std::runtime_error {
+ public:
+  PluginError(int32_t code, const std::string& what) : std::runtime_error(what), code_(code) {}
+  int32_t code() const { return code_; }
+
+ private:
+  int32_t code_;
+};
+[[noreturn]] inline void invalid(const std::string& what) { throw PluginError(HWC_ERR_INVALID, "CUDA: " + what); }
 
 // One line: "CUDA: out of memory (cudaErrorMemoryAllocation): cudaMalloc(&p, n) at kv_store.cu:42".
 [[noreturn]] void throw_cuda_error(cudaError_t err, const char* stmt, const char* file, int line);
@@ -58,7 +79,7 @@ template <> __device__ __forceinline__ __nv_bfloat16 from_f32<__nv_bfloat16>(flo
       using T = __nv_bfloat16;                               \
       __VA_ARGS__;                                           \
     } break;                                                 \
-    default: throw std::runtime_error("CUDA: unknown element type"); \
+    default: throw PluginError(HWC_ERR_UNSUPPORTED, "CUDA: unknown element type"); \
   }
 
 inline int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -82,9 +103,11 @@ class DeviceBuffer {
   ~DeviceBuffer() { release(); }
   // Discards the contents when growing.
   void resize(size_t bytes);
-  // Grows (never shrinks), discarding the contents.
-  void ensure(size_t bytes) {
-    if (bytes > n_) resize(bytes);
+  // Grows (never shrinks), discarding the contents. True when the memory moved.
+  bool ensure(size_t bytes) {
+    if (bytes <= n_) return false;
+    resize(bytes);
+    return true;
   }
   void release();
   template <typename T = void> T* as() const { return static_cast<T*>(p_); }

@@ -25,6 +25,7 @@ struct KernelParams {
   float* ws_stats;                 // [splits][nq][F] block log-sum-exps (last slots, stats on)
   float* out;
   float* stats_mass;
+  float* lse_out;                  // [nq] final log-sum-exp (base 2) of the newest queries, or nullptr
 };
 
 __device__ __forceinline__ int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
@@ -142,7 +143,8 @@ __global__ void __launch_bounds__(kThreads) hogwild_attention_fast(KernelParams 
   for (int i = 0; i < NACC; ++i) acc[i] = make_float4(0.f, 0.f, 0.f, 0.f);
 
   const int64_t total = S.seg_start[S.n_seg];
-  const int64_t chunk = (total + p.splits - 1) / p.splits;
+  // Equal ranges of the key space, at least two tiles each (with a fixed split count, the last splits may be empty).
+  const int64_t chunk = max64((total + p.splits - 1) / p.splits, 2 * TK);
   const int64_t k0 = split * chunk, k1 = min64(total, k0 + chunk);
   const int pairs = p.rope_dim / 2;
 
@@ -313,6 +315,7 @@ __global__ void __launch_bounds__(kThreads) hogwild_attention_merge(KernelParams
     }
     total_s = tot > 0.f ? m + log2f(tot) : -INFINITY;
     for (int s = 0; s < p.splits; ++s) w_s[s] = tot > 0.f ? w_s[s] / tot : 0.f;
+    if (p.lse_out && t == P.len - 1) p.lse_out[gq] = total_s;
   }
   __syncthreads();
   const int D = p.head_dim;
@@ -414,6 +417,7 @@ __global__ void __launch_bounds__(kThreads) hogwild_attention_simple(KernelParam
   float* o = p.out + (static_cast<int64_t>(row) * P.len + t) * p.n_heads * D + static_cast<int64_t>(h) * D;
   if (tid < D) o[tid] = acc0 * inv;
   if (tid + kThreads < D) o[tid + kThreads] = acc1 * inv;
+  if (tid == 0 && p.lse_out && t == P.len - 1) p.lse_out[gq] = l > 0.f ? log2f(l) + m : -INFINITY;
   if (p.stats && t == P.len - 1) {
     const float lse = l > 0.f ? log2f(l) + m : -INFINITY;
     for (int X = tid; X < F; X += kThreads)
@@ -451,8 +455,8 @@ bool fast_head_dim(int d) { return d == 8 || d == 16 || d == 32 || d == 64 || d 
 
 void AttentionRunner::run(const AttentionArgs& a, const DeviceSetup& host, AttentionKernel kind, cudaStream_t stream) {
   if (host.n_slots <= 0) return;
-  if (a.n_heads % a.n_kv_heads != 0) throw std::runtime_error("CUDA attention: query heads must be a multiple of KV heads");
-  if (a.head_dim > 256) throw std::runtime_error("CUDA attention: head_dim " + std::to_string(a.head_dim) + " > 256");
+  if (a.n_heads % a.n_kv_heads != 0) invalid("attention: query heads must be a multiple of KV heads");
+  if (a.head_dim > 256) throw PluginError(HWC_ERR_UNSUPPORTED, "CUDA: attention: head_dim " + std::to_string(a.head_dim) + " > 256");
   if (sms_ == 0) {
     int dev = 0;
     CUDA_CHECK(cudaGetDevice(&dev));
@@ -469,6 +473,7 @@ void AttentionRunner::run(const AttentionArgs& a, const DeviceSetup& host, Atten
   p.nq = host.n_slots * a.n_heads;
   p.out = a.out;
   p.stats_mass = a.stats_mass;
+  p.lse_out = a.lse_out;
   const int F = host.plan.n_blocks;
 
   if (kind == AttentionKernel::Simple || !fast_head_dim(a.head_dim)) {
@@ -488,8 +493,8 @@ void AttentionRunner::run(const AttentionArgs& a, const DeviceSetup& host, Atten
   const int64_t keys = host.seg_start[host.n_seg];
   const int tk = a.head_dim >= 128 ? 32 : 64;
   const int64_t base = static_cast<int64_t>(qtiles) * a.n_kv_heads;
-  int64_t splits = ceil_div(4ll * sms_, base);
-  splits = std::min<int64_t>({splits, kMaxSplits, std::max<int64_t>(1, keys / (2 * tk))});
+  int64_t splits = std::min<int64_t>(ceil_div(4ll * sms_, base), kMaxSplits);
+  if (!a.fixed_splits) splits = std::min<int64_t>(splits, std::max<int64_t>(1, keys / (2 * tk)));
   p.splits = static_cast<int>(std::max<int64_t>(1, splits));
   last_splits_ = p.splits;
 

@@ -11,9 +11,14 @@
 // online softmax in fp32; block masses accumulated in the same pass. A second small kernel merges the splits by
 // their log-sum-exp and combines the block masses with the same weights.
 // Simple kernel (any head_dim ≤ 256): one CTA per query, same semantics, no splits; the on-device reference.
+#include <vector>
+
 #include "cuda/pass_setup.cuh"
 
 namespace hogwild::cuda {
+
+// The split-K kernel (default) or the simple one-CTA-per-query kernel (any head_dim ≤ 256; the on-device reference).
+enum class AttentionKernel : int32_t { Fast = 0, Simple = 1 };
 
 struct AttentionArgs {
   const DeviceSetup* setup = nullptr;  // device copy of the pass setup
@@ -26,6 +31,10 @@ struct AttentionArgs {
   float* out = nullptr;            // [rows*len][n_heads*head_dim]; real slots written (pads untouched)
   float* stats_mass = nullptr;     // [rows][n_layers][n_heads][F] when host setup plan.stats
   bool rotate = true;              // false: plain causal attention (no query rotation; benchmarks)
+  // The split count depends only on the launch shape, not on the number of keys (a CUDA graph replays one launch
+  // shape while the cache grows): splits past the keys find nothing and are skipped by the merge.
+  bool fixed_splits = false;
+  float* lse_out = nullptr;        // [real slots·n_heads] base-2 log-sum-exp of each newest query (drill-down rows)
 };
 
 class AttentionRunner {
@@ -34,6 +43,8 @@ class AttentionRunner {
   void run(const AttentionArgs& args, const DeviceSetup& host, AttentionKernel kind, cudaStream_t stream);
   // Splits chosen by the last run (0: simple kernel).
   int last_splits() const { return last_splits_; }
+  // The split workspaces (part of a captured graph's signature).
+  std::vector<const void*> workspaces() const { return {ws_out_.get(), ws_lse_.get(), ws_stats_.get()}; }
 
  private:
   DeviceBuffer ws_out_, ws_lse_, ws_stats_;

@@ -14,35 +14,13 @@ __device__ __forceinline__ uint64_t mix64(uint64_t z) {
   return z ^ (z >> 31);
 }
 
-// Rotated value of dimension d of a stored key row by the constant R(delta) (angles in double, §12f).
-template <typename T>
-__device__ __forceinline__ float rotate_const(const T* row, int d, int rope_dim, bool neox, const double* inv_freq, int64_t delta) {
-  const float x = to_f32(row[d]);
-  if (d >= rope_dim) return x;
-  int p, partner;
-  bool first;
-  if (neox) {
-    const int np = rope_dim / 2;
-    first = d < np;
-    p = first ? d : d - np;
-    partner = first ? d + np : d - np;
-  } else {
-    p = d >> 1;
-    first = (d & 1) == 0;
-    partner = first ? d + 1 : d - 1;
-  }
-  double sn, cs;
-  sincos(static_cast<double>(delta) * inv_freq[p], &sn, &cs);
-  const float c = static_cast<float>(cs), s = static_cast<float>(sn), y = to_f32(row[partner]);
-  return first ? x * c - y * s : x * c + y * s;
-}
-
 }  // namespace
 
 template <typename T>
 static __global__ void append_kernel(const DeviceSetup* S, int layer, int kv_heads, int head_dim, int rope_dim, bool neox,
                                      const float* k, const float* v, const float2* ktab) {
   const int s = blockIdx.x, h = blockIdx.y;
+  if (s >= S->n_slots) return;  // the grid covers rows·len slots (fixed for a CUDA graph); padding has no K/V
   int row, t;
   slot_row_col(*S, s, row, t);
   const PassPlan& P = S->plan;
@@ -54,25 +32,49 @@ static __global__ void append_kernel(const DeviceSetup* S, int layer, int kv_hea
   T* vd = static_cast<T*>(const_cast<void*>(S->v[X])) + off;
   const int64_t src = (static_cast<int64_t>(row) * P.len + t) * kv_heads * head_dim + static_cast<int64_t>(h) * head_dim;
   const float2* cs = ktab + static_cast<int64_t>(s) * (rope_dim / 2);
+  float* km = S->km[X] ? S->km[X] + off : nullptr;  // fp32 master key (merge sources)
   for (int d = threadIdx.x; d < head_dim; d += blockDim.x) {
     kd[d] = from_f32<T>(rope_dim_value(k + src, d, rope_dim, neox, cs));  // K[j] = R(j)·k_j at block-local j
     vd[d] = from_f32<T>(v[src + d]);
+    if (km) km[d] = k[src + d];
   }
 }
 
+// Keys from fp32 masters: dk row dst0 + i = round(R(dst0 + i)·m row m0 + i), angles in double (§12f) — the value an
+// append at that position stores; values copied. Every (layer·head) slice, n rows.
 template <typename T>
-static __global__ void rotate_copy_kernel(T* dk, T* dv, int64_t dcap, int64_t dst0, const T* sk, const T* sv, int64_t scap,
-                                          int64_t src0, int64_t n, int lh_count, int head_dim, int rope_dim, bool neox,
-                                          const double* inv_freq, int64_t delta) {
+static __global__ void keys_from_master_kernel(T* dk, T* dv, int64_t dcap, int64_t dst0, const float* m, int64_t mcap, int64_t m0,
+                                               const T* sv, int64_t scap, int64_t src0, int64_t n, int lh_count, int head_dim,
+                                               int rope_dim, bool neox, const double* inv_freq) {
   const int64_t total = static_cast<int64_t>(lh_count) * n * head_dim;
   for (int64_t i = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; i < total;
        i += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     const int d = static_cast<int>(i % head_dim);
     const int64_t tok = (i / head_dim) % n;
     const int64_t lh = i / (static_cast<int64_t>(head_dim) * n);
-    const int64_t so = (lh * scap + src0 + tok) * head_dim, dof = (lh * dcap + dst0 + tok) * head_dim;
-    dk[dof + d] = from_f32<T>(rotate_const(sk + so, d, rope_dim, neox, inv_freq, delta));
-    dv[dof + d] = sv[so + d];
+    const float* row = m + (lh * mcap + m0 + tok) * head_dim;
+    float out = row[d];
+    if (d < rope_dim) {
+      int p, partner;
+      bool first;
+      if (neox) {
+        const int np = rope_dim / 2;
+        first = d < np;
+        p = first ? d : d - np;
+        partner = first ? d + np : d - np;
+      } else {
+        p = d >> 1;
+        first = (d & 1) == 0;
+        partner = first ? d + 1 : d - 1;
+      }
+      double sn, cs;
+      sincos(static_cast<double>(dst0 + tok) * inv_freq[p], &sn, &cs);
+      const float c = static_cast<float>(cs), s = static_cast<float>(sn), y = row[partner];
+      out = first ? out * c - y * s : out * c + y * s;  // as rope_dim_value: the same fp32 operations as an append
+    }
+    const int64_t o = (lh * dcap + dst0 + tok) * head_dim + d;
+    dk[o] = from_f32<T>(out);
+    dv[o] = sv[(lh * scap + src0 + tok) * head_dim + d];
   }
 }
 
@@ -91,20 +93,21 @@ static __global__ void fill_random_kernel(T* k, T* v, int64_t cap, int64_t n, in
   }
 }
 
-KvStore::KvStore(int layers, int kv_heads, int head_dim, DevType type, int n_blocks, const RopeShape& rope)
+KvStore::KvStore(int layers, int kv_heads, int head_dim, DevType type, int n_blocks, const uint8_t* merge_source, const RopeShape& rope)
     : layers_(layers), kv_heads_(kv_heads), head_dim_(head_dim), type_(type), rope_(rope), blocks_(static_cast<size_t>(n_blocks)) {
-  if (n_blocks > kMaxBlocks) throw std::runtime_error("CUDA: at most " + std::to_string(kMaxBlocks) + " cache blocks");
+  if (n_blocks < 1 || n_blocks > kMaxBlocks) invalid("a cache has 1 to " + std::to_string(kMaxBlocks) + " blocks");
+  for (int X = 0; X < n_blocks; ++X) blocks_[static_cast<size_t>(X)].master = merge_source && merge_source[X];
 }
 
 size_t KvStore::bytes_allocated() const {
   size_t n = 0;
-  for (const auto& b : blocks_) n += b.k.size() + b.v.size();
+  for (const auto& b : blocks_) n += b.k.size() + b.v.size() + b.km.size();
   return n;
 }
 
-void KvStore::copy_rows(void* dst, int64_t dcap, const void* src, int64_t scap, int64_t n, cudaStream_t stream) const {
+void KvStore::copy_rows(void* dst, int64_t dcap, const void* src, int64_t scap, int64_t n, size_t elem, cudaStream_t stream) const {
   if (n <= 0) return;
-  const size_t row = static_cast<size_t>(head_dim_) * dev_type_size(type_);
+  const size_t row = static_cast<size_t>(head_dim_) * elem;
   CUDA_CHECK(cudaMemcpy2DAsync(dst, dcap * row, src, scap * row, n * row, static_cast<size_t>(layers_) * kv_heads_,
                                cudaMemcpyDeviceToDevice, stream));
 }
@@ -114,19 +117,23 @@ void KvStore::reserve(int X, int64_t n, cudaStream_t stream) {
   if (n <= b.cap) return;
   const int64_t cap = std::max({n, 2 * b.cap, int64_t{256}});
   const size_t bytes = static_cast<size_t>(cap) * head_dim_ * dev_type_size(type_) * layers_ * kv_heads_;
-  DeviceBuffer k(bytes), v(bytes);  // both allocated before anything changes: a failure leaves the block intact
-  copy_rows(k.get(), cap, b.k.get(), b.cap, b.len, stream);
-  copy_rows(v.get(), cap, b.v.get(), b.cap, b.len, stream);
+  // Everything allocated before anything changes: a failure leaves the block intact.
+  DeviceBuffer k(bytes), v(bytes), km(b.master ? static_cast<size_t>(cap) * head_dim_ * sizeof(float) * layers_ * kv_heads_ : 0);
+  const size_t e = dev_type_size(type_);
+  copy_rows(k.get(), cap, b.k.get(), b.cap, b.len, e, stream);
+  copy_rows(v.get(), cap, b.v.get(), b.cap, b.len, e, stream);
+  if (b.master) copy_rows(km.get(), cap, b.km.get(), b.cap, b.len, sizeof(float), stream);
   CUDA_CHECK(cudaStreamSynchronize(stream));  // the old buffers are freed below
   b.k = std::move(k);
   b.v = std::move(v);
+  b.km = std::move(km);
   b.cap = cap;
 }
 
-void KvStore::append(const DeviceSetup* d_setup, int n_slots, int layer, const float* k, const float* v, const float2* ktab,
+void KvStore::append(const DeviceSetup* d_setup, int grid_slots, int layer, const float* k, const float* v, const float2* ktab,
                      cudaStream_t stream) {
-  if (n_slots <= 0) return;
-  const dim3 grid(static_cast<unsigned>(n_slots), static_cast<unsigned>(kv_heads_));
+  if (grid_slots <= 0) return;
+  const dim3 grid(static_cast<unsigned>(grid_slots), static_cast<unsigned>(kv_heads_));
   const int threads = std::min(256, std::max(32, head_dim_));
   HW_DISPATCH_TYPE(type_, T,
                    append_kernel<T><<<grid, threads, 0, stream>>>(d_setup, layer, kv_heads_, head_dim_, rope_.rope_dim,
@@ -134,38 +141,43 @@ void KvStore::append(const DeviceSetup* d_setup, int n_slots, int layer, const f
   CUDA_CHECK_LAUNCH();
 }
 
-void KvStore::rotate_copy(void* dk, void* dv, int64_t dcap, int64_t dst0, const void* sk, const void* sv, int64_t scap,
-                          int64_t src0, int64_t n, int64_t delta, cudaStream_t stream) {
+void KvStore::keys_from_master(Block& dst, int64_t dst0, const float* m, int64_t mcap, int64_t m0, const void* sv, int64_t scap,
+                               int64_t src0, int64_t n, cudaStream_t stream) {
   if (n <= 0) return;
   const int lh = layers_ * kv_heads_;
   const int64_t total = static_cast<int64_t>(lh) * n * head_dim_;
   const unsigned grid = static_cast<unsigned>(std::min<int64_t>(ceil_div(total, 256), 65535));
   HW_DISPATCH_TYPE(type_, T,
-                   rotate_copy_kernel<T><<<grid, 256, 0, stream>>>(static_cast<T*>(dk), static_cast<T*>(dv), dcap, dst0,
-                                                                   static_cast<const T*>(sk), static_cast<const T*>(sv), scap,
-                                                                   src0, n, lh, head_dim_, rope_.rope_dim, rope_.neox,
-                                                                   rope_.inv_freq, delta));
+                   keys_from_master_kernel<T><<<grid, 256, 0, stream>>>(dst.k.as<T>(), dst.v.as<T>(), dst.cap, dst0, m, mcap, m0,
+                                                                        static_cast<const T*>(sv), scap, src0, n, lh, head_dim_,
+                                                                        rope_.rope_dim, rope_.neox, rope_.inv_freq));
   CUDA_CHECK_LAUNCH();
 }
 
 void KvStore::merge(int own, int common, int64_t n, cudaStream_t stream) {
+  if (own == common) invalid("merge of a block into itself");
   Block& o = blocks_.at(own);
-  if (own == common) throw std::runtime_error("CUDA: merge of a block into itself");
-  if (n < 0 || n > o.len) throw std::runtime_error("CUDA: merge of " + std::to_string(n) + " tokens from a block of " + std::to_string(o.len));
+  if (n < 0 || n > o.len) invalid("merge of " + std::to_string(n) + " tokens from a block of " + std::to_string(o.len));
+  if (!o.master) invalid("block " + std::to_string(own) + " keeps no master keys: it cannot be merged");
   const int64_t C = blocks_.at(common).len;
   reserve(common, C + n, stream);
   Block& c = blocks_.at(common);
-  rotate_copy(c.k.get(), c.v.get(), c.cap, C, o.k.get(), o.v.get(), o.cap, 0, n, C, stream);  // R(C): positions C.. (§6)
+  const size_t e = dev_type_size(type_);
+  // Head [0, n) → common positions C..C+n−1: R(C + j)·k_j from the masters (§6), values copied.
+  keys_from_master(c, C, o.km.as<float>(), o.cap, 0, o.v.get(), o.cap, 0, n, stream);
+  if (c.master) copy_rows(static_cast<float*>(c.km.get()) + C * head_dim_, c.cap, o.km.get(), o.cap, n, sizeof(float), stream);
   c.len = C + n;
   const int64_t keep = o.len - n;
   if (keep > 0 && n > 0) {
-    // Tail → positions 0.. with R(−n) (§12b), through a scratch copy (source and destination rows overlap).
-    const size_t bytes = static_cast<size_t>(keep) * head_dim_ * dev_type_size(type_) * layers_ * kv_heads_;
-    scratch_k_.ensure(bytes);
-    scratch_v_.ensure(bytes);
-    rotate_copy(scratch_k_.get(), scratch_v_.get(), keep, 0, o.k.get(), o.v.get(), o.cap, n, keep, -n, stream);
-    copy_rows(o.k.get(), o.cap, scratch_k_.get(), keep, keep, stream);
-    copy_rows(o.v.get(), o.cap, scratch_v_.get(), keep, keep, stream);
+    // Tail [n, len) → own positions 0..keep−1 (§12b): masters and values through scratch copies (the ranges
+    // overlap), then the keys R(i)·k from the moved masters.
+    const size_t rows = static_cast<size_t>(keep) * head_dim_ * layers_ * kv_heads_;
+    scratch_m_.ensure(rows * sizeof(float));
+    scratch_v_.ensure(rows * e);
+    copy_rows(scratch_m_.get(), keep, static_cast<const float*>(o.km.get()) + n * head_dim_, o.cap, keep, sizeof(float), stream);
+    copy_rows(scratch_v_.get(), keep, static_cast<const char*>(o.v.get()) + n * head_dim_ * e, o.cap, keep, e, stream);
+    copy_rows(o.km.get(), o.cap, scratch_m_.get(), keep, keep, sizeof(float), stream);
+    keys_from_master(o, 0, scratch_m_.as<float>(), keep, 0, scratch_v_.get(), keep, 0, keep, stream);
   }
   o.len = keep;
   CUDA_CHECK(cudaStreamSynchronize(stream));
@@ -177,8 +189,11 @@ void KvStore::copy(int dst, int src, cudaStream_t stream) {
   reserve(dst, n, stream);
   Block& d = blocks_.at(dst);
   const Block& s = blocks_.at(src);
-  copy_rows(d.k.get(), d.cap, s.k.get(), s.cap, n, stream);
-  copy_rows(d.v.get(), d.cap, s.v.get(), s.cap, n, stream);
+  const size_t e = dev_type_size(type_);
+  copy_rows(d.k.get(), d.cap, s.k.get(), s.cap, n, e, stream);
+  copy_rows(d.v.get(), d.cap, s.v.get(), s.cap, n, e, stream);
+  if (d.master && s.master) copy_rows(d.km.get(), d.cap, s.km.get(), s.cap, n, sizeof(float), stream);
+  else if (d.master) invalid("copy into a merge source from a block without master keys");
   d.len = n;
   CUDA_CHECK(cudaStreamSynchronize(stream));
 }
@@ -194,6 +209,7 @@ void KvStore::fill_random(int X, int64_t n, uint64_t seed, cudaStream_t stream) 
                      fill_random_kernel<T><<<grid, 256, 0, stream>>>(b.k.as<T>(), b.v.as<T>(), b.cap, n, lh, head_dim_, seed));
     CUDA_CHECK_LAUNCH();
   }
+  if (b.master) CUDA_CHECK(cudaMemsetAsync(b.km.get(), 0, b.km.size(), stream));  // benchmarks: no meaningful masters
   b.len = n;
   CUDA_CHECK(cudaStreamSynchronize(stream));
 }

@@ -11,6 +11,7 @@ struct DeviceSetup {
   PassPlan plan;
   const void* k[kMaxBlocks];   // block base pointers: [layers][kv_heads][cap][head_dim] in the KV type
   const void* v[kMaxBlocks];
+  float* km[kMaxBlocks];       // fp32 master keys of merge sources (kv_store.cuh), nullptr for other blocks
   int64_t cap[kMaxBlocks];
   // Key index space of the attention: the blocks that some row sees and that hold keys after the pass,
   // concatenated in block-id order. Segment i covers keys [seg_start[i], seg_start[i+1]) = block seg_block[i].

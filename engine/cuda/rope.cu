@@ -39,7 +39,7 @@ void rope_table(const RopeShape& r, const int64_t* positions, int64_t n, float2*
 void rope_rows(const RopeShape& r, float* x, int64_t rows, int n_heads, const float2* table, cudaStream_t stream) {
   if (rows <= 0) return;
   const size_t smem = static_cast<size_t>(n_heads) * r.head_dim * sizeof(float);
-  if (smem > 48 * 1024) throw std::runtime_error("CUDA: rope_rows: a row of " + std::to_string(smem) + " bytes is too large");
+  if (smem > 48 * 1024) invalid("rope_rows: a row of " + std::to_string(smem) + " bytes is too large");
   rope_rows_kernel<<<static_cast<unsigned>(rows), 128, smem, stream>>>(r.head_dim, r.rope_dim, r.neox, x, n_heads, table,
                                                                       r.pairs());
   CUDA_CHECK_LAUNCH();

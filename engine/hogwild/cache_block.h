@@ -16,7 +16,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "cpu/rope.h"
+#include "model/rope.h"
 
 namespace hogwild {
 

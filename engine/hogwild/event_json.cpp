@@ -50,6 +50,10 @@ nlohmann::json event_to_json(const EngineEvent& ev) {
               for (const auto& [id, p] : e.top) top.push_back({id, p});
               j["top"] = top;
             }
+            if (e.rank > 0) {
+              j["prob"] = e.prob;
+              j["rank"] = e.rank;
+            }
             return j;
           },
           [](const StepFinishedEvent& e) {
@@ -96,6 +100,11 @@ EngineEvent event_from_json(const nlohmann::json& j) {
           if (id < 0 || id > kMaxInt) throw ConfigError("malformed event: field \"top\" holds an id out of range");
           e.top.emplace_back(static_cast<int32_t>(id), t[1].get<float>());
         }
+      if (j.contains("rank")) {
+        e.rank = static_cast<int>(int_field(j, "rank", 1, kMaxInt));
+        if (!j.at("prob").is_number()) throw ConfigError("malformed event: field \"prob\" must be a number");
+        e.prob = j["prob"].get<float>();
+      }
       return e;
     }
     if (type == "step_finished") {

@@ -17,6 +17,10 @@ struct TokenEvent {
   int64_t pass = 0;        // forward pass that produced it (0-based)
   bool inserted = false;   // true: text the scheduler inserted (prefix, opener, question), not sampled
   std::vector<std::pair<int32_t, float>> top;  // top-k next-token candidates (id, probability) of this pass
+  // The sampled token's own probability in that distribution and its rank (1 = most likely); -1 / 0 when unknown
+  // (inserted tokens, files from older builds).
+  float prob = -1.f;
+  int rank = 0;
 };
 
 // A worker finished a step; its text joins the shared history (combined/interleaved layouts).

@@ -14,9 +14,12 @@
 //   set_worker_pass()   rows = W; row w writes its real tokens into its own block (step:w / ws:w)
 // The mode persists across passes. begin_pass() computes, once per pass, the locations and their cos/sin
 // for every (view entry, row, query slot), shared by all layers. attend() appends the new K/V of ALL rows
-// before any attention (instant sync, §7.3), then attends in parallel over tasks = KV head × chunk of the
+// before any attention (instant sync, §7.3), then attends in parallel over tasks = KV head × tile of the
 // queries that use it (every worker's real slots × the GQA group), so each key tile is read from memory once
-// per layer for all workers, not once per worker and head.
+// per layer for all workers, not once per worker and head. A task walks the blocks in block-id order with one
+// online softmax per query (cpu/attention_kernels.h), rotating its queries for each block. When there are too
+// few query tiles to keep the threads busy (decode), the keys of the pass (its visible blocks, concatenated)
+// are split into ranges and the partial softmaxes combined; block masses and drill rows come out exact either way.
 //
 // Between passes the session calls merge_step() (§6, §12b) for finished steps, in ascending worker order.
 #include <cstdint>
@@ -25,8 +28,10 @@
 #include <vector>
 
 #include "common/thread_pool.h"
-#include "cpu/attention_cache.h"
-#include "cpu/rope.h"
+#include "backend/attention_cache.h"
+#include "backend/pass_planner.h"
+#include "cpu/attention_kernels.h"
+#include "model/rope.h"
 #include "hogwild/attention_stats.h"
 #include "hogwild/cache_block.h"
 #include "hogwild/layout.h"
@@ -90,12 +95,16 @@ class HogwildAttention : public AttentionCache {
   // ---- between passes
   // §6/§12b (interleaved, combined): the first n tokens of worker's own block (the finished step, ending
   // with its separator) are appended to common with R(|common|); the tail [n, len) moves to position 0 of
-  // the own block with R(−n). n = length merges the whole block. Throws ConfigError for contiguous.
+  // the own block with R(−n). n = length merges the whole block. Throws ConfigError for contiguous, and
+  // ConfigError("context full: …") before changing anything when the merge would make a view (in interleaved,
+  // another worker's: common + its step) longer than max_context.
   void merge_step(int worker, int64_t n_head_tokens);
   // Replaces dst's contents with src's (same block-local positions). Markers hold the same text: prefill
   // marker:0 once and copy it to the others.
   void copy_block(int dst, int src);
   void clear_block(int id);
+  // Keeps the first n tokens of a block (n ≤ its length).
+  void truncate_block(int id, int64_t n);
   // Clears every block (headers included); keeps the mode and capacities.
   void reset();
 
@@ -115,12 +124,21 @@ class HogwildAttention : public AttentionCache {
 
  private:
   void check_idle(const char* what) const;
-  void attend_chunk(int layer, int kv_head, int64_t a0, int64_t a1, const float* q, float* out);
+  // Queries [a0, a1) of KV head g (a = real slot index·group + head offset) against the keys [k0, k1) of the
+  // pass's concatenated visible blocks: fills `tile`.
+  void attend_tile(int layer, int g, int64_t a0, int64_t a1, int64_t k0, int64_t k1, const float* q, cpu::QueryTile& tile);
+  // Outputs (and statistics) of those queries from the tiles of their key ranges.
+  void finish_tile(int layer, int g, int64_t a0, int64_t a1, const cpu::QueryTile* const* parts, int n_parts, float* out);
+  // Keys of block X visible to query slot t of row r.
+  int64_t visible(int r, int t, int X) const;
+  // Drill capture row of (row, head): raw scores at the stats' drill offsets.
+  float* drill_scores(int r, int h) { return drill_scores_.data() + (static_cast<size_t>(r) * n_heads_ + h) * drill_total_; }
 
   int n_layers_, n_kv_heads_, n_heads_, head_dim_;
   int64_t max_context_;
   Rope rope_;
   Layout layout_;
+  PassPlanner planner_;  // validation, context check, views and locations of every pass (shared with CUDA)
   ThreadPool* pool_;
   float scale_;
   std::vector<CacheBlock> blocks_;  // [F]
@@ -144,6 +162,11 @@ class HogwildAttention : public AttentionCache {
   // Per view entry e (row's base + index in its view) and slot t:
   std::vector<int64_t> loc_;            // [entries][L]
   std::vector<float> cos_, sin_;        // [entries][L][pairs] rotation of the query for that block
+  std::vector<int64_t> key_off_;        // [F] offset of each block in the pass's key concatenation, -1: unseen
+  int64_t pass_keys_ = 0;               // keys in that concatenation
+  std::vector<cpu::QueryTile> part_tiles_;  // [tile][kv head][part] when the keys are split
+  std::vector<float> drill_scores_;     // [rows][heads][drill_total_] the drill layer's raw scores
+  int64_t drill_total_ = 0;
 
   bool stats_enabled_ = false;
   bool stats_this_pass_ = false;

@@ -104,4 +104,19 @@ bool Layout::in_view(int block, int worker) const {
   return std::find(v.begin(), v.end(), block) != v.end();
 }
 
+std::string Layout::merge_overflow(const std::vector<int64_t>& lengths, int worker, int64_t n, int64_t max_context) const {
+  std::vector<int64_t> after = lengths;
+  after.at(static_cast<size_t>(first_block())) += n;
+  after.at(static_cast<size_t>(own_block(worker))) -= n;
+  for (int w = 0; w < workers_; ++w) {
+    int64_t len = 0;
+    for (int id : view(w)) len += after.at(static_cast<size_t>(id));
+    if (len > max_context)
+      return "context full: merging worker " + std::to_string(worker + 1) + "'s finished step would make worker " +
+             std::to_string(w + 1) + "'s view " + std::to_string(len) + " tokens, the model's context is " +
+             std::to_string(max_context);
+  }
+  return "";
+}
+
 }  // namespace hogwild

@@ -71,6 +71,11 @@ class Layout {
   bool in_view(int block, int worker) const;
   // True for interleaved and combined: own blocks are steps that merge into common (§6, §12b).
   bool has_steps() const { return kind_ != LayoutKind::Contiguous; }
+  // Context check of a step merge (§6): moving the first n tokens of worker's own block into common grows the
+  // views that contain common but not that block (interleaved: every other worker's). Given the block lengths
+  // before the merge, returns "" when every view stays within max_context, else the one-line reason
+  // ("context full: merging …"). Both caches call it before changing anything.
+  std::string merge_overflow(const std::vector<int64_t>& lengths, int worker, int64_t n, int64_t max_context) const;
 
  private:
   int add(BlockRole role, int owner, std::string name, bool constant);

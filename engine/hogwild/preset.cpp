@@ -1,10 +1,6 @@
-// Preset JSON schema version 1: strict reading (unknown fields and wrong types are errors, because a typo in a
+// Preset JSON schema versions 1 and 2: strict reading (unknown fields and wrong types are errors, because a typo in a
 // hand-edited preset would otherwise silently fall back to a default), validation, and atomic saving.
 #include "hogwild/preset.h"
-
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,6 +12,7 @@
 #include <sstream>
 #include <utility>
 
+#include "common/atomic_file.h"
 #include "common/error.h"
 
 namespace hogwild {
@@ -84,6 +81,14 @@ constexpr std::pair<ChatTemplateKind, std::string_view> kTemplates[] = {
     {ChatTemplateKind::Llama3, "llama3"},
     {ChatTemplateKind::DeepSeekR1, "deepseek-r1"},
     {ChatTemplateKind::Auto, "auto"}};
+constexpr std::pair<StepEndRule, std::string_view> kEndRules[] = {{StepEndRule::Text, "text"},
+                                                                  {StepEndRule::Token, "token"}};
+constexpr std::pair<StepMerge, std::string_view> kMerges[] = {{StepMerge::NextPass, "next_pass"},
+                                                              {StepMerge::SamePass, "same_pass"}};
+constexpr std::pair<CollabCountFrom, std::string_view> kCountFrom[] = {{CollabCountFrom::FirstSampled, "first_sampled"},
+                                                                       {CollabCountFrom::Openers, "openers"}};
+constexpr std::pair<AnswerRule, std::string_view> kAnswerRules[] = {{AnswerRule::Any, "any"},
+                                                                    {AnswerRule::Number, "number"}};
 
 template <class E, size_t N>
 std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E v) {
@@ -97,6 +102,10 @@ std::string_view name_of(const std::pair<E, std::string_view> (&table)[N], E v) 
 std::string_view to_string(PresetLayout v) { return name_of(kLayouts, v); }
 std::string_view to_string(PromptPlacement v) { return name_of(kPlacements, v); }
 std::string_view to_string(ChatTemplateKind v) { return name_of(kTemplates, v); }
+std::string_view to_string(StepEndRule v) { return name_of(kEndRules, v); }
+std::string_view to_string(StepMerge v) { return name_of(kMerges, v); }
+std::string_view to_string(CollabCountFrom v) { return name_of(kCountFrom, v); }
+std::string_view to_string(AnswerRule v) { return name_of(kAnswerRules, v); }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Reading.
@@ -124,8 +133,8 @@ std::string shown(const json& v) {
 // consumed, so that finish() can name any key nobody asked for: that is how typos are caught.
 class ObjectReader {
  public:
-  ObjectReader(const json& obj, std::string path, std::string_view source)
-      : obj_(obj), path_(std::move(path)), source_(source) {}
+  ObjectReader(const json& obj, std::string path, std::string_view source, int version)
+      : obj_(obj), path_(std::move(path)), source_(source), version_(version) {}
 
   std::string field(std::string_view key) const {
     return path_.empty() ? std::string(key) : path_ + "." + std::string(key);
@@ -135,6 +144,15 @@ class ObjectReader {
     known_.insert(std::string(key));
     auto it = obj_.find(std::string(key));
     return it == obj_.end() ? nullptr : &*it;
+  }
+
+  // Marks the next field read as one that version 2 introduced: a version-1 file that sets it is refused with a
+  // message that says so (rather than the field silently meaning nothing to an older build).
+  ObjectReader& since_v2(std::string_view key) {
+    if (version_ < 2 && obj_.contains(std::string(key)))
+      fail(source_, "field \"" + field(key) + "\" is new in preset version 2, but this file says \"version\": " +
+                        std::to_string(version_));
+    return *this;
   }
 
   void str(std::string_view key, std::string& out) {
@@ -152,6 +170,23 @@ class ObjectReader {
         const json& e = (*v)[i];
         if (!e.is_string()) fail_field(source_, field(key) + "[" + std::to_string(i) + "]", "a string", shown(e));
         list.push_back(e.get<std::string>());
+      }
+      out = std::move(list);
+    }
+  }
+
+  // A list of token ids: JSON integers from 0 to 2^31 - 1 (whether an id lies inside the vocabulary is checked
+  // when a model is loaded).
+  void token_ids(std::string_view key, std::vector<int32_t>& out) {
+    if (const json* v = find(key)) {
+      if (!v->is_array()) fail_field(source_, field(key), "a list of token ids", shown(*v));
+      std::vector<int32_t> list;
+      for (size_t i = 0; i < v->size(); ++i) {
+        const json& e = (*v)[i];
+        const bool ok = e.is_number_unsigned() ? e.get<uint64_t>() <= static_cast<uint64_t>(std::numeric_limits<int32_t>::max())
+                                               : e.is_number_integer() && e.get<int64_t>() >= 0;
+        if (!ok) fail_field(source_, field(key) + "[" + std::to_string(i) + "]", "a token id (an integer >= 0)", shown(e));
+        list.push_back(static_cast<int32_t>(e.get<int64_t>()));
       }
       out = std::move(list);
     }
@@ -221,7 +256,7 @@ class ObjectReader {
     static const json kEmpty = json::object();
     const json* v = find(key);
     if (v && !v->is_object()) fail_field(source_, field(key), "an object { ... }", shown(*v));
-    return ObjectReader(v ? *v : kEmpty, field(key), source_);
+    return ObjectReader(v ? *v : kEmpty, field(key), source_, version_);
   }
 
   void finish() const {
@@ -237,6 +272,7 @@ class ObjectReader {
   const json& obj_;
   std::string path_;
   std::string_view source_;
+  int version_;
   std::set<std::string> known_;
 };
 
@@ -245,7 +281,10 @@ class ObjectReader {
 Preset preset_from_json(const json& j, std::string_view source) {
   if (!j.is_object()) fail(source, "a preset must be a JSON object { ... } (got " + shown(j) + ")");
   Preset p;
-  ObjectReader root(j, "", source);
+  // The version is read before any other field, so the reader can refuse version-2 fields in a version-1 file.
+  const auto version_it = j.find("version");
+  const int file_version = version_it != j.end() && version_it->is_number_integer() && *version_it == 1 ? 1 : kPresetVersion;
+  ObjectReader root(j, "", source, file_version);
 
   // Schema and version first: a file of another kind or version should not be reported as a list of bad fields.
   const json* schema = root.find("schema");
@@ -258,8 +297,8 @@ Preset preset_from_json(const json& j, std::string_view source) {
   if (!version) fail(source, "field \"version\" is missing (this build reads version " +
                                  std::to_string(kPresetVersion) + ")");
   if (!version->is_number_integer()) fail_field(source, "version", "an integer", shown(*version));
-  if (*version != kPresetVersion)
-    fail(source, "field \"version\" is " + shown(*version) + ", but this build reads preset version " +
+  if (*version != 1 && *version != kPresetVersion)
+    fail(source, "field \"version\" is " + shown(*version) + ", but this build reads preset versions 1 and " +
                      std::to_string(kPresetVersion) + " only");
 
   root.str("name", p.name);
@@ -303,12 +342,16 @@ Preset preset_from_json(const json& j, std::string_view source) {
     r.str("separator", p.step.separator);
     r.str("prefix", p.step.prefix);
     r.str_list("openers", p.step.openers);
+    r.since_v2("end_rule").enumeration("end_rule", p.step.end_rule, kEndRules);
+    r.since_v2("fences").boolean("fences", p.step.fences);
+    r.since_v2("merge").enumeration("merge", p.step.merge, kMerges);
     r.finish();
   }
   {
     ObjectReader r = root.object("collaboration");
     r.str("question", p.collaboration.question);
     r.integer("interval", p.collaboration.interval, "a non-negative integer");
+    r.since_v2("count_from").enumeration("count_from", p.collaboration.count_from, kCountFrom);
     r.finish();
   }
   {
@@ -320,6 +363,8 @@ Preset preset_from_json(const json& j, std::string_view source) {
   {
     ObjectReader r = root.object("banned");
     r.str_list("strings", p.banned.strings);
+    r.since_v2("exact").str_list("exact", p.banned.exact);
+    r.since_v2("ids").token_ids("ids", p.banned.ids);
     r.boolean("eos", p.banned.eos);
     r.finish();
   }
@@ -327,6 +372,7 @@ Preset preset_from_json(const json& j, std::string_view source) {
     ObjectReader r = root.object("stop");
     r.boolean("on_eos", p.stop.on_eos);
     r.boolean("on_boxed_answer", p.stop.on_boxed_answer);
+    r.since_v2("answer").enumeration("answer", p.stop.answer, kAnswerRules);
     r.finish();
   }
   {
@@ -391,6 +437,12 @@ void Preset::validate(std::string_view source) const {
   for (size_t i = 0; i < banned.strings.size(); ++i)
     if (banned.strings[i].empty())
       fail_field(source, "banned.strings[" + std::to_string(i) + "]", "a non-empty string", "\"\"");
+  for (size_t i = 0; i < banned.exact.size(); ++i)
+    if (banned.exact[i].empty())
+      fail_field(source, "banned.exact[" + std::to_string(i) + "]", "a non-empty string", "\"\"");
+  for (size_t i = 0; i < banned.ids.size(); ++i)
+    if (banned.ids[i] < 0)
+      fail_field(source, "banned.ids[" + std::to_string(i) + "]", "a token id (an integer >= 0)", std::to_string(banned.ids[i]));
   if (budget.max_passes < 1)
     fail_field(source, "budget.max_passes", "a positive integer", std::to_string(budget.max_passes));
   // Written as !(x >= lo) so that NaN (possible when the struct is filled in code) is rejected too.
@@ -438,11 +490,20 @@ J to_json_as(const Preset& p) {
   j["contiguous"] = {{"workspace_header", p.contiguous.workspace_header},
                      {"split", p.contiguous.split},
                      {"collaboration", p.contiguous.collaboration}};
-  j["step"] = {{"separator", p.step.separator}, {"prefix", p.step.prefix}, {"openers", p.step.openers}};
-  j["collaboration"] = {{"question", p.collaboration.question}, {"interval", p.collaboration.interval}};
+  j["step"] = {{"separator", p.step.separator},
+               {"prefix", p.step.prefix},
+               {"openers", p.step.openers},
+               {"end_rule", std::string(to_string(p.step.end_rule))},
+               {"fences", p.step.fences},
+               {"merge", std::string(to_string(p.step.merge))}};
+  j["collaboration"] = {{"question", p.collaboration.question},
+                        {"interval", p.collaboration.interval},
+                        {"count_from", std::string(to_string(p.collaboration.count_from))}};
   j["finisher"] = {{"text", p.finisher.text}, {"max_tokens", p.finisher.max_tokens}};
-  j["banned"] = {{"strings", p.banned.strings}, {"eos", p.banned.eos}};
-  j["stop"] = {{"on_eos", p.stop.on_eos}, {"on_boxed_answer", p.stop.on_boxed_answer}};
+  j["banned"] = {{"strings", p.banned.strings}, {"exact", p.banned.exact}, {"ids", p.banned.ids}, {"eos", p.banned.eos}};
+  j["stop"] = {{"on_eos", p.stop.on_eos},
+               {"on_boxed_answer", p.stop.on_boxed_answer},
+               {"answer", std::string(to_string(p.stop.answer))}};
   j["budget"] = {{"max_passes", p.budget.max_passes}};
   j["sampling"] = {{"temperature", p.sampling.temperature},
                    {"top_k", p.sampling.top_k},
@@ -486,53 +547,8 @@ Preset load_preset(const std::filesystem::path& path) {
 }
 
 void save_preset(const Preset& p, const std::filesystem::path& path) {
-  const std::string target = path.string();
-  p.validate(target);  // never write a file that load_preset would reject
-  const std::string text = to_json_as<nlohmann::ordered_json>(p).dump(2) + "\n";
-
-  // The temp file lives in the target's directory so that rename() is atomic (same file system).
-  const std::filesystem::path dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
-  std::string tmp_name = path.filename().string();  // hidden ".name.tmp-XXXXXX", built in place (GCC 12 warns
-  tmp_name.insert(0, 1, '.');                        // spuriously (-Wrestrict) on "." + string)
-  tmp_name += ".tmp-XXXXXX";
-  std::string tmp = (dir / tmp_name).string();
-  const int fd = ::mkstemp(tmp.data());
-  if (fd < 0) fail(target, "cannot save preset: cannot create a file in " + dir.string() + " (" +
-                               errno_text(errno) + ")");
-  auto abort_save = [&](const std::string& what, int err) {
-    ::close(fd);
-    ::unlink(tmp.c_str());
-    fail(target, "cannot save preset: " + what + " (" + errno_text(err) + ")");
-  };
-  // mkstemp creates mode 0600; keep the mode of the file being replaced, or use the usual 0644.
-  struct stat st {};
-  const mode_t mode = ::stat(target.c_str(), &st) == 0 ? (st.st_mode & 07777) : 0644;
-  if (::fchmod(fd, mode) != 0) abort_save("cannot set permissions", errno);
-  for (size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      abort_save("write failed", errno);
-    }
-    done += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0) abort_save("fsync failed", errno);
-  if (::close(fd) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(target, "cannot save preset: close failed (" + errno_text(err) + ")");
-  }
-  if (::rename(tmp.c_str(), target.c_str()) != 0) {
-    const int err = errno;
-    ::unlink(tmp.c_str());
-    fail(target, "cannot save preset: rename failed (" + errno_text(err) + ")");
-  }
-  // Persist the directory entry too; failure here cannot be undone and the file is complete, so it is ignored.
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  p.validate(path.string());  // never write a file that load_preset would reject
+  write_file_atomically(path, to_json_as<nlohmann::ordered_json>(p).dump(2) + "\n", "preset");
 }
 
 }  // namespace hogwild

@@ -13,9 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "hogwild/step_rules.h"  // the step-mechanics enums
+
 namespace hogwild {
 
-inline constexpr int kPresetVersion = 1;             // the "version" this build reads and writes
+inline constexpr int kPresetVersion = 2;             // the "version" this build writes (it reads 1 and 2)
 inline constexpr std::string_view kPresetSchema = "hogwild-preset";
 inline constexpr int kMaxWorkers = 8;
 
@@ -30,6 +32,10 @@ enum class ChatTemplateKind { None, ChatML, Llama3, DeepSeekR1, Auto };
 std::string_view to_string(PresetLayout v);
 std::string_view to_string(PromptPlacement v);
 std::string_view to_string(ChatTemplateKind v);
+std::string_view to_string(StepEndRule v);
+std::string_view to_string(StepMerge v);
+std::string_view to_string(CollabCountFrom v);
+std::string_view to_string(AnswerRule v);
 
 // Default prompt texts (the paper's sections, in our own words; hogwild-method.md §9 and §4.1). Defined in
 // preset.cpp so that a preset that omits a section still gets the paper's prompt.
@@ -83,6 +89,9 @@ struct Preset {
     std::string separator = "\n\n";
     std::string prefix = "**{name} [{step}]:** ";
     std::vector<std::string> openers = {"{prefix}Hi, I'm {name}. Here's how we can", "{prefix}Hi, I'm {name}."};
+    StepEndRule end_rule = StepEndRule::Text;
+    bool fences = true;  // an open ``` / ~~~ / $$ block keeps the step going
+    StepMerge merge = StepMerge::NextPass;
   } step;
 
   // Periodic "redundant work?" question (§8.5): inserted after the step prefix when the global input-token counter
@@ -90,6 +99,7 @@ struct Preset {
   struct Collaboration {
     std::string question = "Quick check: am I doing redundant work? (yes/no): ";
     int64_t interval = 1024;
+    CollabCountFrom count_from = CollabCountFrom::FirstSampled;
   } collaboration;
 
   // Finisher (§8.8): appended after the assembled response when no \boxed{} answer was found, then decoded greedily
@@ -101,9 +111,14 @@ struct Preset {
     int max_tokens = 16;
   } finisher;
 
-  // Suppressed outputs (§8.6). The session maps each string to the vocabulary tokens that decode to it.
+  // Suppressed outputs (§8.6); BOS is always suppressed. `strings`: every token whose text, after leading spaces,
+  // is one of them. `exact`: the token whose text is exactly one of them (special tokens by their literal text;
+  // "{bos}" and "{eos}" name the vocabulary's BOS and EOS tokens); strings that name no token are ignored.
+  // `ids`: these token ids (must lie inside the model's vocabulary). `eos`: every stop token (EOS, <|im_end|>, ...).
   struct Banned {
     std::vector<std::string> strings = {"#", "</think>"};
+    std::vector<std::string> exact;
+    std::vector<int32_t> ids;
     bool eos = false;
   } banned;
 
@@ -111,6 +126,7 @@ struct Preset {
   struct Stop {
     bool on_eos = true;           // any worker samples EOS
     bool on_boxed_answer = true;  // a finished step contains a parsable \boxed{...}
+    AnswerRule answer = AnswerRule::Any;  // what a \boxed{} must hold to count (also for the final answer)
   } stop;
 
   struct Budget {
@@ -141,7 +157,9 @@ struct Preset {
 };
 
 // JSON conversion. preset_from_json rejects unknown fields, wrong types, a missing or foreign "schema" and any
-// "version" other than kPresetVersion; missing optional fields keep the defaults above. It validates the result.
+// "version" other than 1 and 2 (a version-1 file may not use the fields new in version 2, and reads as the
+// version-1 mechanics); missing optional fields keep the defaults above. It validates the result.
+// preset_to_json writes version kPresetVersion.
 Preset preset_from_json(const nlohmann::json& j, std::string_view source_name);
 nlohmann::json preset_to_json(const Preset& p);  // every field, schema and version included
 

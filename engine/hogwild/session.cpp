@@ -3,16 +3,16 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <tuple>
 
 #include "common/error.h"
 #include "common/log.h"
-#include "cpu/sequence_cache.h"
+#include "backend/cpu_backend.h"
+#include "hogwild/finisher.h"
 #include "hogwild/prompt_builder.h"
 #include "hogwild/step_rules.h"
 
 namespace hogwild {
-
-namespace {
 
 LayoutKind layout_kind(PresetLayout l) {
   switch (l) {
@@ -22,6 +22,8 @@ LayoutKind layout_kind(PresetLayout l) {
   }
   return LayoutKind::Combined;
 }
+
+namespace {
 
 SamplingParams sampling_params(const Preset& p) {
   SamplingParams s;
@@ -33,8 +35,6 @@ SamplingParams sampling_params(const Preset& p) {
   s.seed = p.sampling.seed;
   return s;
 }
-
-bool is_context_full(const ConfigError& e) { return std::strncmp(e.what(), "context full", 12) == 0; }
 
 }  // namespace
 
@@ -56,10 +56,15 @@ HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, c
     throw ConfigError("statistics.drill_layer is " + std::to_string(preset_.statistics.drill_layer) + " but the model has " +
                       std::to_string(c.n_layers) + " layers");
   names_ = preset_.active_names();
-  transformer_ = std::make_unique<cpu::Transformer>(model, options.threads);
-  cache_ = std::make_unique<HogwildAttention>(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, Rope::for_model(c),
-                                              Layout(layout_kind(preset_.layout), preset_.workers), preset_.workers, c.context_length,
-                                              &transformer_->pool());
+  backend_ = options.backend;
+  if (!backend_) {
+    own_backend_ = std::make_unique<CpuBackend>(model, options.threads);
+    backend_ = own_backend_.get();
+  }
+  const ModelConfig& bc = backend_->config();
+  if (bc.vocab_size != c.vocab_size || bc.n_layers != c.n_layers || bc.dim != c.dim)
+    throw ConfigError("the backend was created for another model (" + bc.name + ")");
+  cache_ = backend_->create_cache(Layout(layout_kind(preset_.layout), preset_.workers));
   cache_->set_stats_enabled(preset_.statistics.enabled);
   cache_->set_drill_layer(preset_.statistics.drill_layer);
   const SamplingParams sp = sampling_params(preset_);
@@ -71,6 +76,12 @@ HogwildSession::HogwildSession(const Model& model, const Tokenizer& tokenizer, c
   }
   collab_ = std::make_unique<CollabCounter>(make_collab_counter(preset_));
   banned_ = banned_tokens();
+  if (preset_.step.end_rule == StepEndRule::Token) {
+    // The official rule looks at the sampled token alone: does its own text contain the separator?
+    separator_tokens_.assign(static_cast<size_t>(tok_.vocab_size()), false);
+    for (int32_t id = 0; id < tok_.vocab_size(); ++id)
+      separator_tokens_[static_cast<size_t>(id)] = token_text(id).find(preset_.step.separator) != std::string::npos;
+  }
 }
 
 namespace {
@@ -88,25 +99,53 @@ HogwildSession::~HogwildSession() = default;
 
 bool HogwildSession::is_stop(int32_t id) const { return std::find(stop_ids_.begin(), stop_ids_.end(), id) != stop_ids_.end(); }
 
+std::string HogwildSession::token_text(int32_t id) const {
+  if (tok_.is_control(id)) return tok_.piece(id);  // "<|im_end|>", "<s>": special tokens by their literal text
+  TokenStreamDecoder d(tok_);
+  d.reset(/*at_sequence_start=*/false);  // mid-sequence: a SentencePiece "▁#" reads " #", not "#"
+  return d.push(id) + d.flush();
+}
+
 std::vector<int32_t> HogwildSession::banned_tokens() const {
   std::vector<int32_t> out;
   const int32_t bos = tok_.bos_id(), eos = tok_.eos_id();
   if (bos >= 0) out.push_back(bos);  // BOS mid-stream is never meaningful
   if (preset_.banned.eos)
     for (int32_t id : stop_ids_)
-      if (id >= 0 && id != bos) out.push_back(id);
-  if (preset_.banned.strings.empty()) return out;
-  for (int32_t id = 0; id < tok_.vocab_size(); ++id) {
-    if (id == bos || id == eos) continue;
-    std::string text = tok_.decode({id});
-    const size_t a = text.find_first_not_of(' ');
-    text = a == std::string::npos ? std::string() : text.substr(a);
-    for (const auto& s : preset_.banned.strings)
-      if (!s.empty() && text == s) {
-        out.push_back(id);
-        break;
-      }
+      if (id >= 0) out.push_back(id);
+  for (size_t i = 0; i < preset_.banned.ids.size(); ++i) {
+    const int32_t id = preset_.banned.ids[i];
+    if (id >= tok_.vocab_size())
+      throw ConfigError("banned.ids[" + std::to_string(i) + "] is " + std::to_string(id) + ", outside the vocabulary (" +
+                        std::to_string(tok_.vocab_size()) + " tokens)");
+    out.push_back(id);
   }
+  // Exact strings: "{bos}" / "{eos}" name the vocabulary's own tokens (the official list is "#", the BOS and EOS
+  // tokens and "</think>"); any other string is matched against each token's whole text.
+  std::vector<std::string> exact;
+  for (const auto& s : preset_.banned.exact) {
+    if (s == "{bos}") {
+      if (bos >= 0) out.push_back(bos);
+    } else if (s == "{eos}") {
+      if (eos >= 0) out.push_back(eos);
+    } else {
+      exact.push_back(s);
+    }
+  }
+  if (!preset_.banned.strings.empty() || !exact.empty()) {
+    for (int32_t id = 0; id < tok_.vocab_size(); ++id) {
+      if (!exact.empty() && std::find(exact.begin(), exact.end(), token_text(id)) != exact.end()) out.push_back(id);
+      if (preset_.banned.strings.empty() || id == bos || id == eos) continue;
+      // Normalised strings: the token's text after leading spaces ("#" also bans " #").
+      std::string text = tok_.decode({id});
+      const size_t a = text.find_first_not_of(' ');
+      text = a == std::string::npos ? std::string() : text.substr(a);
+      if (std::find(preset_.banned.strings.begin(), preset_.banned.strings.end(), text) != preset_.banned.strings.end())
+        out.push_back(id);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
   return out;
 }
 
@@ -120,15 +159,7 @@ void HogwildSession::emit(const EngineEvent& e) {
 }
 
 void HogwildSession::prefill_block(int block, const std::vector<int32_t>& ids, float* last_logits) {
-  if (ids.empty()) return;
-  cache_->set_prefill(block);
-  const int64_t chunk = std::max<int64_t>(1, options_.prefill_chunk);
-  for (size_t i = 0; i < ids.size(); i += static_cast<size_t>(chunk)) {
-    const size_t end = std::min(ids.size(), i + static_cast<size_t>(chunk));
-    const std::vector<int32_t> part(ids.begin() + static_cast<ptrdiff_t>(i), ids.begin() + static_cast<ptrdiff_t>(end));
-    transformer_->forward(ForwardBatch::from_rows({part}), *cache_, end == ids.size() ? last_logits : nullptr);
-  }
-  cache_->set_worker_pass();
+  backend_->prefill(*cache_, block, ids, options_.prefill_chunk, last_logits);
 }
 
 std::string HogwildSession::record_token(int w, int32_t id, int64_t pass, bool inserted) {
@@ -146,6 +177,7 @@ std::string HogwildSession::record_token(int w, int32_t id, int64_t pass, bool i
     wk.sampled.push_back(id);
     ++generated_;
     e.top = wk.sampler->last_top(options_.top_candidates);
+    std::tie(e.prob, e.rank) = wk.sampler->last_rank(id);
   }
   emit(e);
   return piece;
@@ -164,12 +196,7 @@ void HogwildSession::prefill() {
   const auto t0 = std::chrono::steady_clock::now();
   const ModelConfig& c = model_.config;
   prompt_text_ = build_prompt(preset_, task_, names_);
-  prompt_ids_.clear();
-  if (tok_.add_bos_default() && tok_.bos_id() >= 0) prompt_ids_.push_back(tok_.bos_id());
-  if (!prompt_text_.empty()) {
-    const auto ids = tok_.encode(prompt_text_, false);
-    prompt_ids_.insert(prompt_ids_.end(), ids.begin(), ids.end());
-  }
+  prompt_ids_ = tok_.encode_prompt(prompt_text_, options_.bos);
   if (prompt_ids_.empty()) throw ConfigError("the prompt is empty and the vocabulary has no BOS token to start from");
   // Worker text continues the prompt: a leading space is real, unless the prompt is only BOS (then, as after
   // any sequence start, SentencePiece's dummy-prefix space is dropped).
@@ -198,6 +225,9 @@ void HogwildSession::prefill() {
 
   // First inputs: each worker's opener (after its workspace header in the contiguous layout); a worker without
   // one samples its first token from the prompt's last logits (§12c).
+  // The collaboration counter counts these first inputs only with count_from "openers"; by default
+  // ("first_sampled", §8.1/§8.5 and the official code) it counts the inputs prepared after each pass, so it starts
+  // at 0 after the openers.
   for (int w = 0; w < preset_.workers; ++w) {
     std::string opener = worker_opener(preset_, w);
     if (layout.kind() == LayoutKind::Contiguous) opener = workspace_header(preset_, w) + opener;
@@ -209,9 +239,34 @@ void HogwildSession::prefill() {
       wk.input.push_back(next);
       wk.step_text += record_token(w, next, 0, /*inserted=*/false);
     }
-    collab_->add_inputs(static_cast<int64_t>(wk.input.size()));
+    if (preset_.collaboration.count_from == CollabCountFrom::Openers) collab_->add_inputs(static_cast<int64_t>(wk.input.size()));
   }
   seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+std::string HogwildSession::merge_pending(int w, int64_t pass, std::string& reason) {
+  Worker& wk = workers_[static_cast<size_t>(w)];
+  try {
+    cache_->merge_step(w, wk.pending_merge);  // may not push another worker's view past the context
+  } catch (const ConfigError& e) {
+    if (!is_context_full(e)) throw;
+    reason = "context";
+    return e.what();
+  } catch (const BackendError& e) {  // the device failed during the merge: as a failed pass (no finisher)
+    reason = "error";
+    return e.what();
+  }
+  history_ += wk.pending_text;
+  StepFinishedEvent e;
+  e.worker = w;
+  e.step = wk.pending_step;
+  e.text = wk.pending_text;
+  e.pass = pass;
+  e.history_tokens = cache_->block_length(cache_->layout().first_block());
+  emit(e);
+  wk.pending_merge = 0;
+  wk.pending_text.clear();
+  return {};
 }
 
 bool HogwildSession::step() {
@@ -227,30 +282,30 @@ bool HogwildSession::step() {
   for (const Worker& wk : workers_) rows.push_back(wk.input);
   logits_.resize(static_cast<size_t>(W) * c.vocab_size);
   try {
-    transformer_->forward(ForwardBatch::from_rows(rows), *cache_, logits_.data());
+    backend_->forward(*cache_, PassTarget::workers(), ForwardBatch::from_rows(rows), logits_.data(), LogitsMode::LastSlot);
+  } catch (const BackendError& e) {
+    // The device failed (the backend rolled the pass back where it could): the run ends here with one message;
+    // what the workers wrote stays (transcripts, history, events).
+    finish("error", std::string(e.what()) + "; the run stops here", /*finisher=*/false);
+    return false;
   } catch (const ConfigError& e) {
-    if (cache_->in_pass()) cache_->abort_pass();
     if (!is_context_full(e)) throw;
     finish("context", std::string(e.what()) + "; the run stops here");
     return false;
   }
   ++passes_;
 
-  // Steps finished in the previous pass join common now that their separator has K/V (§12b), in worker order.
+  // next_pass: steps finished in the previous pass join common now that their separator has K/V (§12b), in
+  // worker order. A merge that would push another worker's view past the context stops the run (the unmerged step
+  // stays in the answer).
   for (int w = 0; w < W; ++w) {
-    Worker& wk = workers_[static_cast<size_t>(w)];
-    if (wk.pending_merge <= 0) continue;
-    cache_->merge_step(w, wk.pending_merge);
-    history_ += wk.pending_text;
-    StepFinishedEvent e;
-    e.worker = w;
-    e.step = wk.step - 1;
-    e.text = wk.pending_text;
-    e.pass = pass;
-    e.history_tokens = cache_->block_length(layout.first_block());
-    emit(e);
-    wk.pending_merge = 0;
-    wk.pending_text.clear();
+    if (workers_[static_cast<size_t>(w)].pending_merge <= 0) continue;
+    std::string reason;
+    if (std::string why = merge_pending(w, pass, reason); !why.empty()) {
+      seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      finish(reason, why + "; the run stops here", /*finisher=*/reason != "error");
+      return false;
+    }
   }
 
   if (cache_->stats_enabled()) {
@@ -273,14 +328,32 @@ bool HogwildSession::step() {
       continue;
     }
     const std::string piece = record_token(w, next, pass, /*inserted=*/false);
-    const bool boundary = layout.has_steps() && ends_step(wk.step_text, piece, preset_.step.separator);
+    const bool boundary =
+        layout.has_steps() &&
+        ends_step(preset_.step.end_rule, wk.step_text, piece,
+                  !separator_tokens_.empty() && separator_tokens_[static_cast<size_t>(next)], preset_.step.separator,
+                  preset_.step.fences);
     wk.step_text += piece;
     wk.input.assign(1, next);
     if (boundary) {
-      // The boundary token is fed next pass as the step's last token; the head [0, n) then merges (§12b).
-      wk.pending_merge = cache_->block_length(layout.own_block(w)) + 1;
+      const int64_t own_length = cache_->block_length(layout.own_block(w));
       wk.pending_text = wk.step_text;
-      if (preset_.stop.on_boxed_answer && !answer) answer = extract_boxed_answer(wk.step_text);
+      wk.pending_step = wk.step;
+      if (preset_.step.merge == StepMerge::SamePass) {
+        // Official timing (§8.4): the step merges now, without the boundary token, which has no K/V yet and is fed
+        // as the first token of the next step (its input below: boundary token + prefix).
+        wk.pending_merge = own_length;
+        std::string reason;
+        if (std::string why = merge_pending(w, pass, reason); !why.empty()) {
+          seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+          finish(reason, why + "; the run stops here", /*finisher=*/reason != "error");
+          return false;
+        }
+      } else {
+        // §12b: the boundary token is fed next pass as the step's last token; the head [0, n] then merges.
+        wk.pending_merge = own_length + 1;
+      }
+      if (preset_.stop.on_boxed_answer && !answer) answer = extract_boxed_answer(wk.step_text, preset_.stop.answer);
       ++wk.step;
       wk.step_text.clear();
       std::string prefix = step_prefix(preset_, w, wk.step);
@@ -325,7 +398,7 @@ std::string HogwildSession::assembled_response() const {
   return assemble_response(prompt_text_, history, preset_.headers.others, steps, preset_.headers.marker);
 }
 
-void HogwildSession::finish(const std::string& reason, const std::string& message) {
+void HogwildSession::finish(const std::string& reason, const std::string& message, bool finisher) {
   FinishedEvent f;
   f.reason = reason;
   f.message = message;
@@ -333,12 +406,13 @@ void HogwildSession::finish(const std::string& reason, const std::string& messag
   std::string written = history_;
   for (const Worker& wk : workers_) written += wk.pending_text;
   for (const Worker& wk : workers_) written += wk.step_text;
-  if (auto a = extract_boxed_answer(written)) f.answer = *a;
-  if (f.answer.empty() && reason != "stopped" && !preset_.finisher.text.empty() && preset_.finisher.max_tokens > 0) {
+  if (auto a = extract_boxed_answer(written, preset_.stop.answer)) f.answer = *a;
+  if (finisher && f.answer.empty() && reason != "stopped" && !preset_.finisher.text.empty() && preset_.finisher.max_tokens > 0) {
     try {
       run_finisher(f);
     } catch (const Error& e) {
       f.message += "; finisher skipped: " + std::string(e.what());
+      if (dynamic_cast<const BackendError*>(&e)) f.reason = "error";  // the device failed: not a normal end
     }
   }
   f.passes = passes_;
@@ -351,38 +425,14 @@ void HogwildSession::finish(const std::string& reason, const std::string& messag
 
 void HogwildSession::run_finisher(FinishedEvent& f) {
   // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache.
-  const ModelConfig& c = model_.config;
-  const std::string text = assembled_response() + preset_.finisher.text;
-  std::vector<int32_t> ids;
-  if (tok_.add_bos_default() && tok_.bos_id() >= 0) ids.push_back(tok_.bos_id());
-  const auto enc = tok_.encode(text, false);
-  ids.insert(ids.end(), enc.begin(), enc.end());
-  if (static_cast<int64_t>(ids.size()) + preset_.finisher.max_tokens > c.context_length) {
-    f.message += "; finisher skipped: the response does not fit in the model's context";
+  const FinisherRun r = hogwild::run_finisher(*backend_, tok_, assembled_response(), preset_.finisher, preset_.stop.answer,
+                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk});
+  if (!r.ran) {
+    f.message += "; finisher skipped: " + r.skipped;
     return;
   }
-  cpu::SequenceCache cache(c, 1, c.context_length, &transformer_->pool());
-  std::vector<float> logits(static_cast<size_t>(c.vocab_size));
-  const size_t chunk = static_cast<size_t>(std::max<int64_t>(1, options_.prefill_chunk));
-  for (size_t i = 0; i < ids.size(); i += chunk) {
-    const size_t end = std::min(ids.size(), i + chunk);
-    transformer_->forward(ForwardBatch::from_rows({std::vector<int32_t>(ids.begin() + static_cast<ptrdiff_t>(i), ids.begin() + static_cast<ptrdiff_t>(end))}),
-                          cache, end == ids.size() ? logits.data() : nullptr);
-  }
-  TokenStreamDecoder stream(tok_);
-  stream.reset(false);
-  std::string generated;
-  for (int i = 0; i < preset_.finisher.max_tokens; ++i) {
-    const int32_t next = argmax(logits);
-    if (is_stop(next)) break;
-    generated += stream.push(next);
-    if (auto a = finisher_answer(preset_.finisher.text, generated)) {
-      f.answer = *a;
-      break;
-    }
-    transformer_->forward(ForwardBatch::from_rows({{next}}), cache, logits.data());
-  }
-  f.message += "; finisher: \"" + generated + "\"";
+  if (r.answer) f.answer = *r.answer;
+  f.message += "; finisher: \"" + r.output + "\"";
 }
 
 }  // namespace hogwild

@@ -6,7 +6,8 @@
 //
 //   prefill()  prompt -> common (chunks), constant blocks (headers, markers, split); not counted in the budget
 //   step()     one pass: inputs (1 token, or separator + prefix [+ question] at a step start) -> logits ->
-//              sample per worker -> step rules -> merges (§12b, one pass later) -> events
+//              sample per worker -> step rules -> merges (§12b one pass later, or §8.4 at once: preset
+//              step.merge) -> events
 //   finish     budget, EOS, \boxed{} answer, full context, or stop(); then the finisher (§8.8) if needed
 #include <cstdint>
 #include <memory>
@@ -14,9 +15,8 @@
 #include <string>
 #include <vector>
 
-#include "cpu/transformer.h"
+#include "backend/backend.h"
 #include "hogwild/events.h"
-#include "hogwild/hogwild_attention.h"
 #include "hogwild/preset.h"
 #include "hogwild/step_rules.h"
 #include "generation/model_bundle.h"
@@ -27,12 +27,20 @@
 
 namespace hogwild {
 
+// The cache layout of a preset's layout setting.
+LayoutKind layout_kind(PresetLayout layout);
+
 struct SessionOptions {
-  int threads = 0;             // CPU threads (0: all)
+  int threads = 0;             // CPU threads of the session's own backend (0: all), when `backend` is nullptr
   ChatTemplateInfo chat;       // the model's chat format: resolves a preset's "auto" template (ModelBundle::chat)
   std::vector<int32_t> stop_ids;  // tokens that end the run (EOS, <|im_end|>, <|eot_id|>); empty: tokenizer's
   int top_candidates = 5;      // next-token candidates reported with each sampled token
   int64_t prefill_chunk = 512; // prompt tokens per prefill forward pass
+  // Start the prompt (and the finisher's text) with BOS; unset: as the model says (Tokenizer::encode_prompt).
+  std::optional<bool> bos = std::nullopt;
+  // The backend that computes the passes (created once per loaded model and shared by runs; it must outlive the
+  // session). nullptr: the session makes its own CPU backend with `threads`.
+  Backend* backend = nullptr;
 };
 
 class HogwildSession {
@@ -82,7 +90,11 @@ class HogwildSession {
   std::string assembled_response() const;
   // Logits [W][vocab] of the last pass (before sampling).
   const std::vector<float>& last_logits() const { return logits_; }
-  const HogwildAttention& cache() const { return *cache_; }
+  // The token ids no worker may sample (sorted): BOS and the preset's ban lists resolved in this vocabulary.
+  const std::vector<int32_t>& banned_ids() const { return banned_; }
+  const BackendCache& cache() const { return *cache_; }
+  // What computes this session's passes (the status bar, --json and session files name it).
+  const Backend& backend() const { return *backend_; }
   double elapsed_seconds() const { return seconds_; }
 
  private:
@@ -95,6 +107,7 @@ class HogwildSession {
     int step = 1;
     int64_t pending_merge = 0;    // >0: merge this many head tokens of the own block after the next pass
     std::string pending_text;     // text of the finished step waiting for its merge
+    int pending_step = 0;         // its step number
     std::unique_ptr<TokenStreamDecoder> stream;
     std::unique_ptr<Sampler> sampler;
   };
@@ -107,9 +120,18 @@ class HogwildSession {
   std::string record_token(int w, int32_t id, int64_t pass, bool inserted);
   // Appends inserted text (opener, prefix, question) to worker w's next input and its texts.
   void insert_text(int w, const std::string& text, int64_t pass);
-  void finish(const std::string& reason, const std::string& message);
+  // Merges worker w's finished step (pending_merge head tokens of its own block) into common and reports it.
+  // Returns the "context full" message (and merges nothing) when the merge would push a view past the context.
+  // Merges worker w's finished step into common. Empty on success; otherwise why the run must stop: `reason`
+  // "context" (the merge would push a view past the context; nothing changed) or "error" (the device failed).
+  std::string merge_pending(int w, int64_t pass, std::string& reason);
+  // finisher = false: no §8.8 finisher (the device failed; nothing more can be computed).
+  void finish(const std::string& reason, const std::string& message, bool finisher = true);
   void run_finisher(FinishedEvent& f);
   std::vector<int32_t> banned_tokens() const;
+  // A token's whole text, as the ban lists and the `token` end-of-step rule read it: special tokens by their
+  // literal text, others decoded mid-sequence.
+  std::string token_text(int32_t id) const;
 
   const Model& model_;
   const Tokenizer& tok_;
@@ -117,8 +139,9 @@ class HogwildSession {
   std::string task_;
   SessionOptions options_;
   std::vector<std::string> names_;
-  std::unique_ptr<cpu::Transformer> transformer_;
-  std::unique_ptr<HogwildAttention> cache_;
+  std::unique_ptr<Backend> own_backend_;  // when options.backend was nullptr
+  Backend* backend_ = nullptr;
+  std::unique_ptr<BackendCache> cache_;
   EventObserver* observer_ = nullptr;
 
   bool prefilled_ = false;
@@ -126,6 +149,7 @@ class HogwildSession {
   std::vector<int32_t> prompt_ids_;
   std::vector<float> prompt_logits_;
   std::vector<int32_t> banned_;
+  std::vector<bool> separator_tokens_;  // `token` end-of-step rule: the token's own text contains the separator
   std::vector<int32_t> stop_ids_;
   bool is_stop(int32_t id) const;
   std::vector<Worker> workers_;

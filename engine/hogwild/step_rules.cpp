@@ -32,9 +32,34 @@ size_t count_non_overlapping(std::string_view text, std::string_view needle) {
 
 constexpr std::string_view kBoxedOpen = "\\boxed{";
 
+// Python's float() grammar after stripping: digits may be grouped by single underscores ("1_000").
+bool digits_with_underscores(std::string_view s, size_t& i) {
+  const size_t start = i;
+  while (i < s.size()) {
+    if (s[i] >= '0' && s[i] <= '9') {
+      ++i;
+    } else if (s[i] == '_' && i > start && i + 1 < s.size() && s[i - 1] != '_' && s[i + 1] >= '0' && s[i + 1] <= '9') {
+      ++i;
+    } else {
+      break;
+    }
+  }
+  return i > start;
+}
+
+bool equals_ignoring_case(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return (x >= 'A' && x <= 'Z' ? x - 'A' + 'a' : x) == y;
+         });
+}
+
+bool is_answer(std::string_view content, AnswerRule rule) {
+  return rule == AnswerRule::Number ? is_number_answer(content) : !strip(content).empty();
+}
+
 // Rightmost valid \boxed{...} of `text` (rules of extract_boxed_answer); returns the stripped content and the
 // index of its closing brace.
-std::optional<std::pair<std::string, size_t>> find_boxed(std::string_view text) {
+std::optional<std::pair<std::string, size_t>> find_boxed(std::string_view text, AnswerRule rule) {
   size_t search_end = text.size();
   while (search_end > 0) {
     const size_t open = text.rfind(kBoxedOpen, search_end - 1);
@@ -42,10 +67,10 @@ std::optional<std::pair<std::string, size_t>> find_boxed(std::string_view text) 
     const size_t body = open + kBoxedOpen.size();
     const size_t close = text.find('}', body);
     if (close != std::string_view::npos) {
-      const std::string_view content = strip(text.substr(body, close - body));
-      if (!content.empty()) return std::make_pair(std::string(content), close);
+      const std::string_view content = text.substr(body, close - body);
+      if (is_answer(content, rule)) return std::make_pair(std::string(strip(content)), close);
     }
-    search_end = open;  // missing brace or blank content: try the next "\boxed{" to the left
+    search_end = open;  // missing brace or no answer: try the next "\boxed{" to the left
   }
   return std::nullopt;
 }
@@ -63,7 +88,35 @@ bool code_block_open(std::string_view text) {
                      [&](std::string_view f) { return count_non_overlapping(text, f) % 2 == 1; });
 }
 
-bool ends_step(std::string_view before, std::string_view token, std::string_view separator) {
+bool is_number_answer(std::string_view text) {
+  const std::string_view s = strip(text);
+  size_t i = 0;
+  if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+  const std::string_view word = s.substr(i);
+  if (equals_ignoring_case(word, "inf") || equals_ignoring_case(word, "infinity") || equals_ignoring_case(word, "nan"))
+    return true;
+  const bool int_part = digits_with_underscores(s, i);
+  bool frac_part = false;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    frac_part = digits_with_underscores(s, i);
+  }
+  if (!int_part && !frac_part) return false;
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    if (!digits_with_underscores(s, i)) return false;
+  }
+  return i == s.size();
+}
+
+bool ends_step(StepEndRule rule, std::string_view before, std::string_view token, bool token_contains_separator,
+               std::string_view separator, bool fences) {
+  if (rule == StepEndRule::Token && !token_contains_separator) return false;
+  return ends_step(before, token, separator, fences);
+}
+
+bool ends_step(std::string_view before, std::string_view token, std::string_view separator, bool fences) {
   if (separator.empty() || token.empty()) return false;
   // Cheap rejection for the common case: the completed occurrence ends inside the token, so the token contains
   // the separator's last byte. Most tokens are words and stop here.
@@ -78,7 +131,7 @@ bool ends_step(std::string_view before, std::string_view token, std::string_view
   // The step text up to the occurrence: all of `before` except what `tail` re-reads, plus the tail's head.
   std::string step_text(before.substr(0, before.size() - keep));
   step_text.append(tail, 0, occ);
-  return ends_with_sentence_mark(step_text) && !code_block_open(step_text);
+  return ends_with_sentence_mark(step_text) && !(fences && code_block_open(step_text));
 }
 
 std::string substitute(std::string_view text, const std::vector<std::pair<std::string_view, std::string>>& vars) {
@@ -122,16 +175,16 @@ bool CollabCounter::ask_at_step_start() {
   return true;
 }
 
-std::optional<std::string> extract_boxed_answer(std::string_view text) {
-  auto found = find_boxed(text);
+std::optional<std::string> extract_boxed_answer(std::string_view text, AnswerRule rule) {
+  auto found = find_boxed(text, rule);
   if (!found) return std::nullopt;
   return std::move(found->first);
 }
 
-std::optional<std::string> finisher_answer(std::string_view finisher_text, std::string_view generated) {
+std::optional<std::string> finisher_answer(std::string_view finisher_text, std::string_view generated, AnswerRule rule) {
   std::string text(finisher_text);
   text.append(generated);
-  auto found = find_boxed(text);
+  auto found = find_boxed(text, rule);
   if (!found || found->second < finisher_text.size()) return std::nullopt;
   return std::move(found->first);
 }

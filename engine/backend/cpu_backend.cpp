@@ -1,0 +1,142 @@
+#include "backend/cpu_backend.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+
+#include "common/error.h"
+#include "model/rope.h"
+
+namespace hogwild {
+
+namespace {
+
+// Several Hogwild caches behind one AttentionCache: the transformer runs ONE pass over the concatenated rows and
+// each cache attends to its own rows (a contiguous slice: slot = row·len + t, every part padded to the common len).
+class CacheGroup final : public AttentionCache {
+ public:
+  struct Part {
+    HogwildAttention* cache;
+    int row0, rows;
+  };
+  CacheGroup(std::vector<Part> parts, int q_dim, int kv_dim) : parts_(std::move(parts)), q_dim_(q_dim), kv_dim_(kv_dim) {}
+
+  void begin_pass(const ForwardBatch& batch) override {
+    len_ = batch.len;
+    try {
+      for (const Part& p : parts_) {
+        ForwardBatch sub;
+        sub.rows = p.rows;
+        sub.len = batch.len;
+        const auto first = batch.tokens.begin() + static_cast<ptrdiff_t>(p.row0) * batch.len;
+        sub.tokens.assign(first, first + static_cast<ptrdiff_t>(p.rows) * batch.len);
+        p.cache->begin_pass(sub);
+      }
+    } catch (...) {
+      abort();
+      throw;
+    }
+  }
+  void attend(int layer, float* q, float* k, const float* v, float* out) override {
+    for (const Part& p : parts_) {
+      const size_t s0 = static_cast<size_t>(p.row0) * len_;
+      p.cache->attend(layer, q + s0 * q_dim_, k + s0 * kv_dim_, v + s0 * kv_dim_, out + s0 * q_dim_);
+    }
+  }
+  void end_pass() override {
+    for (const Part& p : parts_) p.cache->end_pass();
+  }
+  void abort() {
+    for (const Part& p : parts_) p.cache->abort_pass();  // a no-op for parts that are not in a pass
+  }
+
+ private:
+  std::vector<Part> parts_;
+  int q_dim_, kv_dim_;
+  int len_ = 1;
+};
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------------------------
+CpuCache::CpuCache(const ModelConfig& c, const Layout& layout, ThreadPool* pool)
+    : BackendCache(layout),
+      attention_(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, Rope::for_model(c), layout, layout.workers(), c.context_length, pool) {}
+
+void CpuCache::truncate_block(int block, int64_t n) { attention_.truncate_block(block, n); }
+
+void CpuCache::set_target(const PassTarget& target) {
+  if (target.worker_pass()) attention_.set_worker_pass();
+  else attention_.set_prefill(target.prefill_block);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+CpuBackend::CpuBackend(const Model& model, int threads)
+    : Backend(model.config), transformer_(model, threads), threads_(transformer_.pool().size()) {}
+
+BackendInfo CpuBackend::info() const {
+  BackendInfo i;
+  i.kind = BackendKind::Cpu;
+  const int n = threads_;
+  i.device = std::to_string(n) + (n == 1 ? " thread" : " threads");
+  return i;
+}
+
+std::unique_ptr<BackendCache> CpuBackend::create_cache(const Layout& layout) {
+  return std::make_unique<CpuCache>(config(), layout, &transformer_.pool());
+}
+
+CpuCache& CpuBackend::own(BackendCache& cache) const {
+  auto* c = dynamic_cast<CpuCache*>(&cache);
+  if (!c) throw std::logic_error("CPU backend: the cache was created by another backend");
+  return *c;
+}
+
+void CpuBackend::forward(BackendCache& cache, const PassTarget& target, const ForwardBatch& batch, float* logits, LogitsMode mode) {
+  CpuCache& c = own(cache);
+  c.set_target(target);
+  try {
+    transformer_.forward(batch, c.attention(), mode == LogitsMode::None ? nullptr : logits, mode == LogitsMode::AllSlots);
+  } catch (...) {
+    c.attention().abort_pass();  // a pass that failed half-way leaves the cache as it was
+    throw;
+  }
+}
+
+void CpuBackend::forward_many(std::span<const CachePass> passes) {
+  // Fused only when every part wants the last slot's logits (or none); all-slot logits run one by one.
+  const bool fusable = passes.size() > 1 && std::all_of(passes.begin(), passes.end(), [](const CachePass& p) { return p.mode != LogitsMode::AllSlots; });
+  if (!fusable) return Backend::forward_many(passes);
+  const ModelConfig& c = config();
+  std::vector<std::vector<int32_t>> rows;
+  std::vector<CacheGroup::Part> parts;
+  for (const CachePass& p : passes) {
+    CpuCache& cc = own(*p.cache);
+    cc.set_target(p.target);
+    parts.push_back({&cc.attention(), static_cast<int>(rows.size()), p.batch->rows});
+    for (int r = 0; r < p.batch->rows; ++r) {
+      std::vector<int32_t> row;
+      for (int t = 0; t < p.batch->len; ++t)
+        if (p.batch->real(r, t)) row.push_back(p.batch->at(r, t));
+      rows.push_back(std::move(row));
+    }
+  }
+  const ForwardBatch all = ForwardBatch::from_rows(rows);
+  CacheGroup group(parts, c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim);
+  logits_.resize(static_cast<size_t>(all.rows) * c.vocab_size);
+  try {
+    transformer_.forward(all, group, logits_.data());
+  } catch (...) {
+    group.abort();
+    throw;
+  }
+  for (size_t i = 0; i < passes.size(); ++i) {
+    const CachePass& p = passes[i];
+    if (p.mode == LogitsMode::None || !p.logits) continue;
+    std::memcpy(p.logits, logits_.data() + static_cast<size_t>(parts[i].row0) * c.vocab_size,
+                static_cast<size_t>(p.batch->rows) * c.vocab_size * sizeof(float));
+  }
+}
+
+}  // namespace hogwild

@@ -6,17 +6,14 @@
 #include <memory>
 
 #include "common/error.h"
-#include "cuda/cuda_api.h"
 #include "cuda/cuda_backend.h"
-#include "cuda/cuda_hogwild.h"
+#include "cuda/plugin_loader.h"
 #include "hogwild/layout.h"
 #include "model/model.h"
 
 namespace hogwild {
 
 namespace {
-
-using cuda::DevType;
 
 ModelConfig shape(const std::string& name) {
   ModelConfig c;
@@ -39,22 +36,31 @@ ModelConfig shape(const std::string& name) {
   return c;
 }
 
-DevType parse_type(const std::string& s) {
-  if (s == "f32") return DevType::F32;
-  if (s == "f16") return DevType::F16;
-  if (s == "bf16") return DevType::BF16;
-  throw ConfigError("--kv-type: f32, f16 or bf16 (got '" + s + "')");
+DType parse_type(const std::string& s, bool kv) {
+  if (s == "f32") return DType::F32;
+  if (s == "f16") return DType::F16;
+  if (s == "bf16") return DType::BF16;
+  if (!kv) {
+    if (s == "q8_0") return DType::Q8_0;
+    if (s == "q4_0") return DType::Q4_0;
+    if (s == "q4_1") return DType::Q4_1;
+    if (s == "q4_k") return DType::Q4_K;
+    if (s == "q5_k") return DType::Q5_K;
+    if (s == "q6_k") return DType::Q6_K;
+  }
+  throw ConfigError(std::string(kv ? "--kv-type" : "--weights") + ": unknown type '" + s + "'");
 }
 
 double percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   const size_t i = static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5);
   return v[std::min(i, v.size() - 1)];
 }
 
-// Fills the combined layout of `W` workers to `ctx` tokens in all: every worker has a 32-token step, headers 8,
+// Fills the combined layout of W workers to `ctx` tokens in all: every worker has a 32-token step, headers 8,
 // markers 4; common holds the rest. Returns the total.
-int64_t fill_context(CudaHogwild& h, int ctx) {
+int64_t fill_context(CudaCache& h, int ctx) {
   const Layout& lay = h.layout();
   int64_t rest = 0;
   std::vector<std::pair<int, int64_t>> fills;
@@ -79,72 +85,87 @@ ForwardBatch one_token_each(int W, int vocab, int pass) {
   return ForwardBatch::from_rows(rows);
 }
 
+double copy_bandwidth() {
+  const HwcApi* api = cuda::plugin_api();
+  HwcStatus st{};
+  HwcOps* ops = api->ops_create(&st);
+  if (!ops) throw BackendError(std::string("--backend cuda: ") + st.message);
+  double gbs = 0;
+  const int32_t rc = api->op_copy_bandwidth(ops, size_t{2} << 30, 10, &gbs, &st);
+  api->ops_destroy(ops);
+  CudaBackend::check(rc, st, "copy bandwidth");
+  return gbs;
+}
+
 }  // namespace
 
 nlohmann::json bench_cuda(const CudaBenchOptions& o) {
   const auto status = cuda::probe_device();
-  if (!status.usable) throw Error("--backend cuda: no usable CUDA device (" + status.reason + ")");
-  auto create_ops = reinterpret_cast<HogwildCudaCreateOpsV1>(cuda::plugin_symbol("hogwild_cuda_create_ops_v1"));
-  char err[1024] = {0};
-  std::unique_ptr<cuda::DeviceOps> ops(create_ops ? create_ops(err, sizeof err) : nullptr);
-  if (!ops) throw Error(std::string("--backend cuda: ") + (err[0] ? err : "the plugin has no ops entry point"));
-  const double copy_gbs = ops->copy_bandwidth_gbs(size_t{2} << 30, 10);
-  ops.reset();
-  const DevType kv = parse_type(o.kv_type);
+  if (!status.usable) throw Error("--backend cuda: CUDA is not available: " + status.reason);
+  const double copy_gbs = copy_bandwidth();
   CudaOptions co;
-  co.kv_type = kv;
-  co.kernel = o.kernel == "simple" ? cuda::AttentionKernel::Simple : cuda::AttentionKernel::Fast;
+  co.kv_type = parse_type(o.kv_type, true);
+  co.kernel = o.kernel == "simple" ? CudaAttentionKernel::Simple : CudaAttentionKernel::Fast;
+  co.graphs = o.graphs;
 
   nlohmann::json out;
+  out["backend"] = "cuda";
   out["device"] = status.device_name;
   out["copy_gbs"] = copy_gbs;
   out["kv_type"] = o.kv_type;
-  out["weights"] = "bf16";
   out["kernel"] = o.kernel;
+  out["graphs"] = o.graphs;
   out["passes"] = nlohmann::json::array();
-  std::printf("CUDA: %s, copy bandwidth %.0f GB/s (1 GiB+1 GiB D2D, read+write), KV %s, weights bf16 (random, on device)\n",
-              status.device_name.c_str(), copy_gbs, o.kv_type.c_str());
-  std::printf("%-9s %2s %6s %9s %9s %9s %11s %11s %10s %9s %6s %6s\n", "model", "W", "ctx", "ms med", "ms p10", "ms p90", "agg tok/s",
-              "tok/s/wkr", "MB/pass", "GB/s", "%bw", "vsW1");
+  std::printf("CUDA: %s, copy bandwidth %.0f GB/s (1 GiB+1 GiB D2D, read+write), KV %s, random weights generated on the device, "
+              "graphs %s\n",
+              status.device_name.c_str(), copy_gbs, o.kv_type.c_str(), o.graphs ? "on" : "off");
+  std::printf("%-9s %-5s %2s %6s %9s %9s %9s %11s %11s %10s %9s %6s %6s %8s\n", "model", "wts", "W", "ctx", "ms med", "ms p10", "ms p90",
+              "agg tok/s", "tok/s/wkr", "MB/pass", "GB/s", "%bw", "vsW1", "host us");
   for (const auto& name : o.models) {
     const ModelConfig c = shape(name);
-    std::vector<double> w1_tps(o.contexts.size(), 0.0);
-    for (int W : o.workers) {
+    for (const auto& wname : o.weights) {
       std::string why;
-      auto h = CudaHogwild::create_random(c, DevType::BF16, Layout(LayoutKind::Combined, W), co, 7, &why);
-      if (!h) throw Error("--backend cuda: " + name + " W=" + std::to_string(W) + ": " + why);
-      std::vector<float> logits(static_cast<size_t>(W) * c.vocab_size);
-      for (size_t ci = 0; ci < o.contexts.size(); ++ci) {
-        const int ctx = o.contexts[ci];
-        h->reset();
-        const int64_t total = fill_context(*h, ctx);
-        for (int w = 0; w < W; ++w) {
-          const int own = h->layout().own_block(w);
-          h->reserve(own, h->block_length(own) + o.passes + 8);  // no growth copies inside the timed passes
+      auto backend = CudaBackend::create_random(c, parse_type(wname, false), co, 7, &why);
+      if (!backend) throw Error("--backend cuda: " + name + " " + wname + ": " + why);
+      std::vector<double> w1_tps(o.contexts.size(), 0.0);
+      for (int W : o.workers) {
+        auto cache = backend->create_cuda_cache(Layout(LayoutKind::Combined, W));
+        std::vector<float> logits(static_cast<size_t>(W) * c.vocab_size);
+        for (size_t ci = 0; ci < o.contexts.size(); ++ci) {
+          const int ctx = o.contexts[ci];
+          cache->reset();
+          const int64_t total = fill_context(*cache, ctx);
+          for (int w = 0; w < W; ++w) {
+            const int own = cache->layout().own_block(w);
+            cache->reserve(own, cache->block_length(own) + o.passes + 8);  // no growth copies inside the timed passes
+          }
+          std::vector<double> wall, dev, host;
+          for (int p = 0; p < o.passes + 3; ++p) {
+            const ForwardBatch b = one_token_each(W, c.vocab_size, p);
+            const auto t0 = std::chrono::steady_clock::now();
+            backend->forward(*cache, PassTarget::workers(), b, logits.data(), LogitsMode::LastSlot);
+            const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+            const CudaTimings t = backend->last_timings();
+            if (p >= 3) wall.push_back(ms), dev.push_back(t.device_ms), host.push_back(t.host_us);
+          }
+          const double med = percentile(wall, 0.5), p10 = percentile(wall, 0.1), p90 = percentile(wall, 0.9);
+          const double keys = static_cast<double>(total) + 0.5 * o.passes * W;  // mean cache size over the timed passes
+          const double bytes = static_cast<double>(backend->weight_bytes()) + keys * static_cast<double>(cache->kv_bytes_per_token());
+          const double gbs = bytes / (med * 1e-3) / 1e9;
+          const double agg = W / (med * 1e-3);
+          if (W == 1) w1_tps[ci] = agg;
+          const double vs = w1_tps[ci] > 0 ? agg / w1_tps[ci] : 0.0;
+          const double host_med = percentile(host, 0.5);
+          std::printf("%-9s %-5s %2d %6d %9.3f %9.3f %9.3f %11.1f %11.1f %10.1f %9.0f %5.1f%% %5.2fx %8.1f\n", name.c_str(), wname.c_str(), W,
+                      ctx, med, p10, p90, agg, agg / W, bytes / 1e6, gbs, 100.0 * gbs / copy_gbs, vs, host_med);
+          out["passes"].push_back({{"model", name}, {"weights", wname}, {"workers", W}, {"context", ctx}, {"ms_median", med}, {"ms_p10", p10},
+                                   {"ms_p90", p90}, {"device_ms_median", percentile(dev, 0.5)}, {"host_us_median", host_med},
+                                   {"aggregate_tokens_per_second", agg}, {"per_worker_tokens_per_second", agg / W}, {"bytes_per_pass", bytes},
+                                   {"weight_bytes", backend->weight_bytes()}, {"achieved_gbs", gbs},
+                                   {"percent_of_copy_bandwidth", 100.0 * gbs / copy_gbs}, {"speedup_vs_w1", vs},
+                                   {"graph_replayed", backend->last_timings().graph == 1}});
+          std::fflush(stdout);
         }
-        h->set_worker_pass();
-        std::vector<double> wall, dev;
-        for (int p = 0; p < o.passes + 3; ++p) {
-          const ForwardBatch b = one_token_each(W, c.vocab_size, p);
-          const auto t0 = std::chrono::steady_clock::now();
-          h->forward(b, logits.data());
-          const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-          if (p >= 3) wall.push_back(ms), dev.push_back(h->last_forward_ms());
-        }
-        const double med = percentile(wall, 0.5), p10 = percentile(wall, 0.1), p90 = percentile(wall, 0.9);
-        const double keys = static_cast<double>(total) + 0.5 * o.passes * W;  // mean cache size over the timed passes
-        const double bytes = static_cast<double>(h->weight_bytes()) + keys * static_cast<double>(h->kv_bytes_per_token());
-        const double gbs = bytes / (med * 1e-3) / 1e9;
-        const double agg = W / (med * 1e-3);
-        if (W == 1) w1_tps[ci] = agg;
-        const double vs = w1_tps[ci] > 0 ? agg / w1_tps[ci] : 0.0;
-        std::printf("%-9s %2d %6d %9.3f %9.3f %9.3f %11.1f %11.1f %10.1f %9.0f %5.1f%% %5.2fx\n", name.c_str(), W, ctx, med, p10, p90, agg,
-                    agg / W, bytes / 1e6, gbs, 100.0 * gbs / copy_gbs, vs);
-        out["passes"].push_back({{"model", name}, {"workers", W}, {"context", ctx}, {"ms_median", med}, {"ms_p10", p10}, {"ms_p90", p90},
-                                 {"device_ms_median", percentile(dev, 0.5)}, {"aggregate_tokens_per_second", agg},
-                                 {"per_worker_tokens_per_second", agg / W}, {"bytes_per_pass", bytes}, {"achieved_gbs", gbs},
-                                 {"percent_of_copy_bandwidth", 100.0 * gbs / copy_gbs}, {"speedup_vs_w1", vs}});
-        std::fflush(stdout);
       }
     }
   }
@@ -157,25 +178,24 @@ nlohmann::json bench_cuda(const CudaBenchOptions& o) {
     for (const auto& name : o.models) {
       const ModelConfig c = shape(name);
       const Rope rope = Rope::for_model(c);
-      const int ctx = 16384;
-      std::string why;
-      auto plain = CudaHogwild::create_attention_only(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, rope,
-                                                      Layout(LayoutKind::Contiguous, 1), c.context_length, co, &why);
-      if (!plain) throw Error("--backend cuda: " + why);
-      plain->fill_block_random(0, ctx - 1, 5);
-      plain->set_prefill(0);
-      const double plain_ms = plain->time_attention(ForwardBatch::from_rows({{1}}), 50, true);
-      for (int W : {2, 4}) {
-        auto h = CudaHogwild::create_attention_only(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, rope, Layout(LayoutKind::Combined, W),
-                                                    c.context_length, co, &why);
-        if (!h) throw Error("--backend cuda: " + why);
-        fill_context(*h, ctx - W);
-        h->set_worker_pass();
-        const double ms = h->time_attention(one_token_each(W, 2, 0), 50, false);
-        const double goal = W == 2 ? 1.15 : 1.3;
-        std::printf("%-9s %2d %6d %12.1f %12.1f %7.2fx %6.2fx\n", name.c_str(), W, ctx, ms * 1e3, plain_ms * 1e3, ms / plain_ms, goal);
-        out["attention"].push_back({{"model", name}, {"workers", W}, {"context", ctx}, {"hogwild_us", ms * 1e3}, {"plain_us", plain_ms * 1e3},
-                                    {"ratio", ms / plain_ms}, {"goal", goal}});
+      for (int ctx : o.contexts) {
+        if (ctx < 4096) continue;
+        std::string why;
+        auto backend = CudaBackend::create_attention_only(c.n_layers, c.n_kv_heads, c.n_heads, c.head_dim, rope, c.context_length, co, &why);
+        if (!backend) throw Error("--backend cuda: " + why);
+        auto plain = backend->create_cuda_cache(Layout(LayoutKind::Contiguous, 1));
+        plain->fill_block_random(0, ctx - 1, 5);
+        const double plain_ms = backend->time_attention(*plain, PassTarget::prefill(0), ForwardBatch::from_rows({{1}}), 50, true);
+        plain.reset();
+        for (int W : {2, 4}) {
+          auto h = backend->create_cuda_cache(Layout(LayoutKind::Combined, W));
+          fill_context(*h, ctx - W);
+          const double ms = backend->time_attention(*h, PassTarget::workers(), one_token_each(W, 2, 0), 50, false);
+          const double goal = W == 2 ? 1.15 : 1.3;
+          std::printf("%-9s %2d %6d %12.1f %12.1f %7.2fx %6.2fx\n", name.c_str(), W, ctx, ms * 1e3, plain_ms * 1e3, ms / plain_ms, goal);
+          out["attention"].push_back({{"model", name}, {"workers", W}, {"context", ctx}, {"hogwild_us", ms * 1e3}, {"plain_us", plain_ms * 1e3},
+                                      {"ratio", ms / plain_ms}, {"goal", goal}});
+        }
       }
     }
   }

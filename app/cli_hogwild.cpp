@@ -9,6 +9,7 @@
 
 #include "common/error.h"
 #include "hogwild/event_json.h"
+#include "hogwild/model_fit.h"
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
 
@@ -74,10 +75,22 @@ class TerminalView : public EventObserver {
 
 bool wants_hogwild(const CliOptions& o) { return o.workers > 0 || !o.preset.empty() || !o.layout.empty(); }
 
+BackendSelection select_cli_backend(const CliOptions& o, const Model& model) {
+  BackendOptions bo;
+  bo.choice = parse_backend_choice(o.backend);
+  bo.threads = o.threads;
+  return select_backend(model, bo);
+}
+
+nlohmann::json backend_json(const BackendSelection& s) {
+  const BackendInfo i = s.backend->info();
+  return {{"name", backend_kind_name(i.kind)}, {"device", i.device}, {"description", s.describe()}, {"fallback", s.fallback}};
+}
+
 int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string& prompt) {
-  // Default preset: the TinyStories demo for the tiny default model, the paper's preset otherwise.
+  // Default ("auto"): the preset recommended for the model (model_fit.h: by chat template and family).
   std::string preset_name = o.preset;
-  if (preset_name.empty()) preset_name = bundle.model.config.context_length <= 2048 && bundle.model.config.dim <= 1024 ? "tiny-stories" : "hogwild-paper";
+  if (preset_name.empty() || preset_name == "auto") preset_name = recommended_preset(bundle);
   Preset preset = load_preset(find_preset(preset_name));
   if (o.workers > 0) {
     preset.workers = o.workers;
@@ -97,8 +110,11 @@ int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string&
   if (o.no_stats) preset.statistics.enabled = false;
   preset.validate("command line");
 
+  const BackendSelection sel = select_cli_backend(o, bundle.model);
   SessionOptions so;
   so.threads = o.threads;
+  so.backend = sel.backend.get();
+  so.bos = o.bos;
   HogwildSession session(bundle, preset, prompt, so);
   std::ofstream events;
   if (!o.events_file.empty()) {
@@ -108,8 +124,10 @@ int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string&
   TerminalView view(session, !o.json, isatty(STDOUT_FILENO), events.is_open() ? &events : nullptr);
   session.set_observer(&view);
   if (!o.json && !o.quiet)
-    std::fprintf(stderr, "Hogwild! %d workers, %s layout, preset '%s', budget %lld passes\n", preset.workers,
-                 std::string(to_string(preset.layout)).c_str(), preset.name.c_str(), static_cast<long long>(preset.budget.max_passes));
+    std::fprintf(stderr, "Hogwild! preset '%s' (%s), %d workers, %s layout, budget %lld passes; backend %s\n", preset_name.c_str(),
+                 o.preset.empty() || o.preset == "auto" ? "recommended for the model" : "chosen", preset.workers,
+                 std::string(to_string(preset.layout)).c_str(), static_cast<long long>(preset.budget.max_passes),
+                 sel.describe().c_str());
   session.prefill();
   while (session.step()) {
   }
@@ -120,22 +138,27 @@ int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string&
     nlohmann::json j;
     j["preset"] = preset_to_json(preset);
     j["prompt"] = session.prompt_text();
+    j["prompt_ids"] = session.prompt_ids();
     j["workers"] = nlohmann::json::array();
     for (int w = 0; w < session.workers(); ++w)
       j["workers"].push_back({{"name", session.worker_name(w)}, {"transcript", session.transcript(w)}, {"sampled_ids", session.sampled(w)}});
     j["history"] = session.history();
     j["finished"] = event_to_json(f);
     j["tokens_per_second"] = tps;
+    j["backend"] = backend_json(sel);
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
   } else {
     std::printf("\n==== Final transcripts ====\n");
     for (int w = 0; w < session.workers(); ++w) std::printf("\n--- %s ---\n%s\n", session.worker_name(w).c_str(), session.transcript(w).c_str());
     if (!session.history().empty()) std::printf("\n==== Shared history ====\n%s\n", session.history().c_str());
     std::printf("\n==== Finished: %s%s%s ====\n", f.reason.c_str(), f.answer.empty() ? "" : ", answer: ", f.answer.c_str());
+    std::fflush(stdout);  // the transcripts end before the speed line when stdout and stderr share a pipe
     if (!o.quiet)
       std::fprintf(stderr, "[%lld passes, %lld tokens, %.1f tok/s aggregate, %.1f tok/s per worker; %s]\n",
                    static_cast<long long>(f.passes), static_cast<long long>(f.tokens), tps, tps / session.workers(), f.message.c_str());
   }
+  // A device failure ended the run: the transcripts above are kept, the error is the program's one line.
+  if (f.reason == "error") throw BackendError(f.message);
   return 0;
 }
 

@@ -3,6 +3,9 @@
 // event log.
 #include <string>
 
+#include <nlohmann/json.hpp>
+
+#include "backend/backend_select.h"
 #include "cli_options.h"
 #include "generation/model_bundle.h"
 
@@ -11,5 +14,9 @@ namespace hogwild::app {
 // True when the options ask for Hogwild (workers, preset or layout given).
 bool wants_hogwild(const CliOptions& o);
 int run_hogwild_cli(const CliOptions& o, ModelBundle& bundle, const std::string& prompt);
+// The backend of --backend (auto falls back to the CPU; cuda without CUDA throws one line).
+BackendSelection select_cli_backend(const CliOptions& o, const Model& model);
+// {"name": "cpu"|"cuda", "device": …, "description": …, "fallback": …}: what computed the tokens.
+nlohmann::json backend_json(const BackendSelection& s);
 
 }  // namespace hogwild::app

@@ -13,10 +13,14 @@ struct CliOptions {
   std::optional<std::string> prompt;
   std::string prompt_file;
   std::optional<std::string> tokenize;  // --tokenize TEXT
+  std::optional<bool> chat;             // --chat / --no-chat; unset: on when the model has a chat template
+  std::string system;                   // --system TEXT (plain generation with a chat template)
   int new_tokens = 256;
   SamplingParams sampling;
   bool sampling_overridden = false;     // any sampling flag given (overrides the preset's)
   int threads = 0;
+  std::string backend = "auto";         // --backend auto|cpu|cuda
+  std::optional<bool> bos;              // --bos / --no-bos; unset: as the model says
   bool json = false;
   bool quiet = false;
   std::string log_level = "warn";

@@ -3,6 +3,8 @@
 //   hogwild-studio --demo [--preset F] [--passes N] [--screenshot out.png]
 //                                           load the default model, run N passes (60), save a screenshot, exit 0
 //   hogwild-studio --demo --drill W:T ...   the same, with token T of worker W clicked (drill-down tint) first
+//   hogwild-studio --demo --presentation --workers 8 --size 1280x720 ...   the classroom shots (docs/UI.md)
+//   hogwild-studio --presentation           the window in presentation mode (View → Presentation, F11)
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFont>
@@ -27,8 +29,14 @@ int main(int argc, char** argv) {
   QCommandLineOption passes("passes", "Forward passes for --demo (default 60).", "N", "60");
   QCommandLineOption shot("screenshot", "With --demo: save the window as PNG after the run and exit.", "out.png");
   QCommandLineOption drill("drill", "With --demo: after the run, click token T of worker W (the drill-down tint).", "W:T");
-  QCommandLineOption model("model", "Open this model file at start.", "path");
-  cli.addOptions({demo, preset, passes, shot, drill, model});
+  QCommandLineOption model("model", "Open this model file at start (with --demo: run it instead of the default model).", "path");
+  QCommandLineOption workers("workers", "With --demo: number of workers (default: the preset's).", "N");
+  QCommandLineOption present("presentation", "Start in presentation mode (large text, readable heatmaps, slower pace).");
+  QCommandLineOption size("size", "Window size, e.g. 1280x720.", "WxH");
+  QCommandLineOption task("task", "With --demo: the task (default \"Once upon a time\").", "text");
+  QCommandLineOption grab_at("grab-at", "With --demo --screenshot: grab mid-run, once N passes are done.", "N");
+  QCommandLineOption delay("delay", "With --demo: delay per pass in ms.", "ms");
+  cli.addOptions({demo, preset, passes, shot, drill, model, workers, present, size, task, grab_at, delay});
   cli.process(app);
 
   // Legible in front of a class: a slightly larger default font.
@@ -40,9 +48,22 @@ int main(int argc, char** argv) {
   const bool is_demo = cli.isSet(demo);
   wo.restore_settings = !is_demo;  // a demo/screenshot is reproducible: no saved geometry or preset
   wo.auto_load_model = !is_demo && !cli.isSet(model);
+  wo.recover_autosave = !is_demo;
+  wo.ask_before_close = !is_demo;
   hogwild::ui::MainWindow window(wo);
+  QSize window_size;
+  if (cli.isSet(size)) {
+    const QStringList wh = cli.value(size).toLower().split('x');
+    window_size = QSize(wh.value(0).toInt(), wh.value(1).toInt());
+    if (wh.size() != 2 || window_size.width() < 320 || window_size.height() < 240) {
+      std::fprintf(stderr, "hogwild-studio: --size wants WxH, at least 320x240 (e.g. 1280x720)\n");
+      return 1;
+    }
+    window.resize(window_size);
+  }
   window.show();
-  if (cli.isSet(model)) window.loadModelFile(cli.value(model));
+  if (cli.isSet(present) && !is_demo) window.setPresentation(true);
+  if (cli.isSet(model) && !is_demo) window.loadModelFile(cli.value(model));
 
   std::unique_ptr<hogwild::ui::DemoRun> run;
   if (is_demo) {
@@ -50,6 +71,13 @@ int main(int argc, char** argv) {
     o.preset = cli.value(preset);
     o.passes = std::max(1, cli.value(passes).toInt());
     o.screenshot = cli.value(shot);
+    o.model = cli.value(model);
+    o.workers = cli.value(workers).toInt();
+    o.presentation = cli.isSet(present);
+    o.size = window_size;
+    o.grab_at = cli.value(grab_at).toInt();
+    o.delay_ms = std::max(0, cli.value(delay).toInt());
+    if (cli.isSet(task)) o.task = cli.value(task);
     if (cli.isSet(drill)) {
       const QStringList wt = cli.value(drill).split(':');
       bool ok_w = false, ok_t = wt.size() == 2;

@@ -31,5 +31,22 @@ QString AppSettings::lastPreset() { return settings().value("preset/last").toStr
 void AppSettings::setLastPreset(const QString& path) { settings().setValue("preset/last", path); }
 int AppSettings::delayMs() { return settings().value("run/delay_ms", 0).toInt(); }
 void AppSettings::setDelayMs(int ms) { settings().setValue("run/delay_ms", ms); }
+QString AppSettings::backend() {
+  const QString b = settings().value("engine/backend", "auto").toString();
+  return b == "cpu" || b == "cuda" ? b : QString("auto");
+}
+void AppSettings::setBackend(const QString& choice) { settings().setValue("engine/backend", choice); }
+bool AppSettings::presetPinned() { return settings().value("preset/pinned", false).toBool(); }
+void AppSettings::setPresetPinned(bool on) { settings().setValue("preset/pinned", on); }
+double AppSettings::zoom() { return settings().value("view/zoom", 1.0).toDouble(); }
+void AppSettings::setZoom(double z) { settings().setValue("view/zoom", z); }
+bool AppSettings::presentation() { return settings().value("view/presentation", false).toBool(); }
+void AppSettings::setPresentation(bool on) { settings().setValue("view/presentation", on); }
+bool AppSettings::running() { return settings().value("session/running", false).toBool(); }
+void AppSettings::setRunning(bool on) {
+  QSettings s = settings();
+  s.setValue("session/running", on);
+  s.sync();  // a crash right after must find it
+}
 
 }  // namespace hogwild::ui

@@ -22,6 +22,18 @@ class AppSettings {
   static void setLastPreset(const QString& path);
   static int delayMs();
   static void setDelayMs(int ms);
+  // The backend choice of Engine → Backend: "auto" (default), "cpu" or "cuda".
+  static QString backend();
+  static void setBackend(const QString& choice);
+  static bool presetPinned();  // "Keep" preset when another model is opened
+  static void setPresetPinned(bool on);
+  static double zoom();        // View → Zoom, 1 = normal
+  static void setZoom(double z);
+  static bool presentation();  // View → Presentation mode
+  static void setPresentation(bool on);
+  // Set while a window is open, cleared by a clean close: still set at start means the last one crashed.
+  static bool running();
+  static void setRunning(bool on);
 };
 
 }  // namespace hogwild::ui

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QObject>
+
 #include "worker_palette.h"
 
 namespace hogwild::ui {
@@ -18,16 +20,34 @@ QString worker_label(int w, const QStringList& names) {
 QString block_label(const std::string& block_name, const QStringList& names) {
   const QString n = QString::fromStdString(block_name);
   const int colon = n.indexOf(':');
-  if (colon < 0) return n;
+  if (colon < 0) {
+    if (n == "common") return QObject::tr("shared history");
+    if (n == "hdr_others") return QObject::tr("others' header");
+    if (n == "hdr_own") return QObject::tr("own header");
+    if (n == "split") return QObject::tr("split line");
+    return n;
+  }
   const QString kind = n.left(colon);
   bool ok = false;
   const int w = n.mid(colon + 1).toInt(&ok);
   if (!ok) return n;
   const QString who = worker_label(w, names);
-  if (kind == "step") return who + ": step";
-  if (kind == "marker") return who + ": marker";
-  if (kind == "ws") return who + ": workspace";
+  if (kind == "step") return QObject::tr("%1's current step").arg(who);
+  if (kind == "marker") return QObject::tr("%1's marker").arg(who);
+  if (kind == "ws") return QObject::tr("%1's workspace").arg(who);
   return who + ": " + kind;
+}
+
+QString layout_legend(PresetLayout layout) {
+  switch (layout) {
+    case PresetLayout::Combined:
+      return QObject::tr("Each worker sees: shared history → others' current steps → its own step.");
+    case PresetLayout::Interleaved:
+      return QObject::tr("Each worker sees: shared history → its own step (others' steps once finished).");
+    case PresetLayout::Contiguous:
+      return QObject::tr("Each worker sees: the prompt → others' workspaces → its own workspace.");
+  }
+  return {};
 }
 
 HeatmapMatrix worker_block_matrix(const StatsEvent& s, const QStringList& names, int layer, int head) {
@@ -51,10 +71,34 @@ HeatmapMatrix worker_block_matrix(const StatsEvent& s, const QStringList& names,
     m.row_labels << worker_label(w, names);
     m.row_colors.push_back(worker_color(w));
   }
-  for (const auto& b : s.block_names) m.col_labels << block_label(b, names);
-  m.title = QString("Attention: worker → cache block (%1, %2)")
+  for (const auto& b : s.block_names) {
+    m.col_labels << block_label(b, names);
+    m.col_ids << QString::fromStdString(b);
+  }
+  m.title = QObject::tr("Where each worker looks (%1, %2)")
                 .arg(layer < 0 ? QString("mean of layers") : QString("layer %1").arg(layer))
                 .arg(head < 0 ? QString("mean of heads") : QString("head %1").arg(head));
+  return m;
+}
+
+HeatmapMatrix grouped_worker_matrix(const StatsEvent& s, const QStringList& names, int layer, int head) {
+  const HeatmapMatrix full = worker_block_matrix(s, names, layer, head);
+  if (full.empty()) return full;
+  HeatmapMatrix m = full;
+  m.cols = 4;
+  // Short enough to stand upright under four columns of a half-width map.
+  m.col_labels = {QObject::tr("shared history"), QObject::tr("own step"), QObject::tr("others' steps"), QObject::tr("markers")};
+  m.col_ids = {"common, prompt", "step:self, ws:self", "step:other, ws:other", "headers and markers: hdr_others, hdr_own, marker:*, split"};
+  m.values.assign(static_cast<size_t>(m.rows) * 4, 0.f);
+  for (int w = 0; w < full.rows; ++w)
+    for (int f = 0; f < full.cols; ++f) {
+      const std::string& n = s.block_names[static_cast<size_t>(f)];
+      const int owner = f < static_cast<int>(s.block_owner.size()) ? s.block_owner[static_cast<size_t>(f)] : -1;
+      const bool own_kind = n.rfind("step:", 0) == 0 || n.rfind("ws:", 0) == 0;
+      const int g = (n == "common" || n == "prompt") ? 0 : own_kind ? (owner == w ? 1 : 2) : 3;
+      m.values[static_cast<size_t>(w) * 4 + g] += full.at(w, f);
+    }
+  m.title = layer < 0 && head < 0 ? QObject::tr("Where each worker looks") : full.title;
   return m;
 }
 

@@ -7,14 +7,24 @@
 
 #include "heatmap_matrix.h"
 #include "hogwild/events.h"
+#include "hogwild/preset.h"
 
 namespace hogwild::ui {
 
-// "step:1" -> "Bob: step", "marker:1" -> "Bob: marker", "ws:0" -> "Alice: workspace"; shared blocks keep their name.
+// Plain-language names of the cache blocks (issue #20; the internal names stay in tooltips and exports):
+// "common" -> "shared history", "step:1" -> "Bob's current step", "marker:1" -> "Bob's marker", "hdr_others" ->
+// "others' header", "hdr_own" -> "own header", "ws:0" -> "Alice's workspace", "prompt" -> "prompt",
+// "split" -> "split line". Unknown names are kept.
 QString block_label(const std::string& block_name, const QStringList& worker_names);
+// One line per layout: what each worker sees (the legend under the heatmaps).
+QString layout_legend(PresetLayout layout);
 
 // Rows: workers; columns: blocks. layer/head -1 = mean over all layers/heads.
 HeatmapMatrix worker_block_matrix(const StatsEvent& s, const QStringList& names, int layer, int head);
+// Presentation mode: the same shares summed into four plain groups per worker — "shared history" (common /
+// prompt), "own step" (its step or workspace), "others' steps" (the other workers' steps or workspaces) and
+// "markers" (headers, markers, the split line; the tooltip says so). Few short columns: readable with 8 workers.
+HeatmapMatrix grouped_worker_matrix(const StatsEvent& s, const QStringList& names, int layer, int head);
 // Rows: layers; columns: heads; the mass that `worker`'s newest query puts on `block`.
 HeatmapMatrix layer_head_matrix(const StatsEvent& s, const QStringList& names, int worker, int block);
 // Per worker: the share of attention (mean over layers and heads) on blocks owned by OTHER workers

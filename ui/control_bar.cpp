@@ -1,6 +1,8 @@
 #include "control_bar.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QEvent>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -44,15 +46,19 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
   model_label_->setMinimumWidth(200);
   preset_ = new QComboBox(this);
   preset_->setMinimumWidth(200);
+  preset_->setSizeAdjustPolicy(QComboBox::AdjustToContents);  // "TinyStories demo (custom)" is never cut
   preset_->setToolTip(tr("Built-in presets and the last preset you edited or opened"));
   edit_ = new QPushButton(tr("Edit preset…"), this);
+  pin_ = new QCheckBox(tr("Keep"), this);
+  pin_->setToolTip(tr("Keep this preset when another model is opened.\nUnchecked: opening a model chooses the preset recommended for it."));
   auto* top = new QHBoxLayout;
   top->addWidget(model_btn_);
   top->addWidget(model_label_, 1);
   top->addWidget(new QLabel(tr("Preset:"), this));
   top->addWidget(preset_);
+  top->addWidget(pin_);
   top->addWidget(edit_);
-  grid->addLayout(top, 0, 0, 1, 2);
+  grid->addLayout(top, 0, 0, 1, 3);
 
   task_ = new QPlainTextEdit(this);
   task_->setPlaceholderText(tr("Task or story start for the workers, e.g. “Once upon a time”"));
@@ -61,7 +67,9 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
   grid->addWidget(new QLabel(tr("Task:"), this), 1, 0, Qt::AlignTop);
   grid->addWidget(task_, 1, 1);
 
-  auto* run = new QHBoxLayout;
+  run_row_ = new QWidget(this);
+  auto* run = new QHBoxLayout(run_row_);
+  run->setContentsMargins(0, 0, 0, 0);
   start_ = button(tr("Start"), tr("Start or resume the run"), {QKeySequence(Qt::CTRL | Qt::Key_Return), QKeySequence(Qt::CTRL | Qt::Key_Enter)});
   pause_ = button(tr("Pause"), tr("Pause after the current pass"), {QKeySequence(Qt::Key_Space)});
   step_ = button(tr("Step"), tr("Run exactly one forward pass"), {QKeySequence(Qt::Key_F10), QKeySequence(Qt::Key_N)});
@@ -86,10 +94,13 @@ ControlBar::ControlBar(QWidget* parent) : QWidget(parent) {
   run->addWidget(speed_);
   run->addWidget(speed_label_);
   run->addStretch(1);
-  grid->addLayout(run, 2, 0, 1, 2);
+  grid->addWidget(run_row_, 2, 0, 1, 2);
+  grid_ = grid;
   grid->setColumnStretch(1, 1);
 
   connect(model_btn_, &QPushButton::clicked, this, &ControlBar::openModelClicked);
+  connect(pin_, &QCheckBox::toggled, this, &ControlBar::pinToggled);
+  connect(task_, &QPlainTextEdit::textChanged, this, &ControlBar::taskEdited);
   connect(edit_, &QPushButton::clicked, this, &ControlBar::editPresetClicked);
   connect(preset_, &QComboBox::activated, this, &ControlBar::presetChosen);
   connect(start_, &QPushButton::clicked, this, &ControlBar::startClicked);
@@ -119,6 +130,24 @@ void ControlBar::setState(RunState s, bool replay) {
 }
 
 void ControlBar::setModelName(const QString& text) { model_label_->setText(text); }
+bool ControlBar::presetPinned() const { return pin_->isChecked(); }
+void ControlBar::setPresetPinned(bool on) { pin_->setChecked(on); }
+
+void ControlBar::fitTask() { task_->setFixedHeight(task_->fontMetrics().lineSpacing() * (compact_ ? 1 : 2) + 14); }
+
+void ControlBar::setCompact(bool on) {
+  // Presentation mode: the run buttons move up beside the one-line task (one row less above the panes).
+  compact_ = on;
+  grid_->removeWidget(run_row_);
+  if (on) grid_->addWidget(run_row_, 1, 2);
+  else grid_->addWidget(run_row_, 2, 0, 1, 3);
+  fitTask();
+}
+
+void ControlBar::changeEvent(QEvent* e) {
+  if (e->type() == QEvent::FontChange) fitTask();
+  QWidget::changeEvent(e);
+}
 QString ControlBar::task() const { return task_->toPlainText(); }
 void ControlBar::setTask(const QString& t) { task_->setPlainText(t); }
 int ControlBar::delayMs() const { return kDelays[speed_->value()]; }

@@ -6,7 +6,9 @@
 
 #include "engine_batch.h"
 
+class QCheckBox;
 class QComboBox;
+class QGridLayout;
 class QLabel;
 class QPlainTextEdit;
 class QPushButton;
@@ -26,6 +28,13 @@ class ControlBar : public QWidget {
   int delayMs() const;
   void setDelayMs(int ms);
   QComboBox* presetCombo() const { return preset_; }
+  // "Keep preset": checked, the preset stays when another model is opened; unchecked, the preset recommended for
+  // the model is chosen (issue #20).
+  QCheckBox* pinBox() const { return pin_; }
+  bool presetPinned() const;
+  void setPresetPinned(bool on);
+  // Presentation mode: the task field one line tall (the room goes to the panes).
+  void setCompact(bool on);
 
  Q_SIGNALS:
   void openModelClicked();
@@ -37,6 +46,11 @@ class ControlBar : public QWidget {
   void stopClicked();
   void resetClicked();
   void delayChanged(int ms);
+  void pinToggled(bool on);
+  void taskEdited();  // the task text changed (the window re-estimates the context budget)
+
+ protected:
+  void changeEvent(QEvent* e) override;  // font changes (zoom): the task field keeps room for two lines
 
  private:
   QPushButton* button(const QString& text, const QString& tip, const QList<QKeySequence>& keys);
@@ -45,6 +59,11 @@ class ControlBar : public QWidget {
   QLabel* model_label_ = nullptr;
   QComboBox* preset_ = nullptr;
   QPushButton* edit_ = nullptr;
+  QCheckBox* pin_ = nullptr;
+  bool compact_ = false;
+  QWidget* run_row_ = nullptr;
+  QGridLayout* grid_ = nullptr;
+  void fitTask();
   QPlainTextEdit* task_ = nullptr;
   QPushButton *start_ = nullptr, *pause_ = nullptr, *step_ = nullptr, *stop_ = nullptr, *reset_ = nullptr;
   QSlider* speed_ = nullptr;

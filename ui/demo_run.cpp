@@ -25,7 +25,14 @@ void DemoRun::begin() {
   connect(&w_.engine(), &EngineController::stateChanged, this, &DemoRun::onState, Qt::QueuedConnection);
   connect(&w_.engine(), &EngineController::errorOccurred, this, [this](const QString& m) { finish(1, m); });
   QTimer::singleShot(o_.timeout_s * 1000, this, [this] { finish(2, "timed out"); });
-  w_.loadDefaultModel();
+  if (o_.size.isValid()) w_.resize(o_.size);
+  if (o_.presentation) w_.setPresentation(true);
+  if (o_.grab_at > 0)
+    connect(&w_, &MainWindow::batchPainted, this, [this] {
+      if (!done_ && started_ && w_.record().passes() >= o_.grab_at) grab();
+    });
+  if (o_.model.isEmpty()) w_.loadDefaultModel();
+  else w_.loadModelFile(o_.model);
 }
 
 void DemoRun::onModelLoaded() {
@@ -40,12 +47,17 @@ void DemoRun::onModelLoaded() {
       path = QString::fromStdString(found.string());
     }
     p.budget.max_passes = o_.passes;
+    if (o_.workers > 0) {
+      p.workers = o_.workers;
+      p.validate("--workers");
+    }
     w_.applyPreset(p, path);
   } catch (const std::exception& e) {
     finish(1, QString::fromUtf8(e.what()));
     return;
   }
   w_.controls()->setTask(o_.task);
+  w_.controls()->setDelayMs(o_.delay_ms);
   QMetaObject::invokeMethod(w_.controls(), "startClicked", Qt::QueuedConnection);
 }
 
@@ -55,8 +67,14 @@ void DemoRun::onState(RunState s) {
     done_ = true;
     return;
   }
+  grab();
+}
+
+void DemoRun::grab() {
+  if (grabbing_) return;
+  grabbing_ = true;
   // The final batch is queued before the state change; give the views a moment to lay out and paint, and the
-  // heatmap renderer thread time to deliver the newest picture.
+  // heatmap renderer thread time to deliver the newest picture. Mid-run (--grab-at) the run goes on meanwhile.
   QTimer::singleShot(500, this, [this] {
     for (int i = 0; i < 200 && w_.heatmaps()->renderPending(); ++i) {
       QThread::msleep(10);

@@ -10,6 +10,7 @@
 
 #include "hogwild/events.h"
 #include "hogwild/preset.h"
+#include "model/hf_chat_template.h"
 
 namespace hogwild::ui {
 
@@ -34,9 +35,13 @@ using EngineBatchPtr = std::shared_ptr<const EngineBatch>;
 // Emitted once a model is loaded.
 struct ModelInfo {
   QString path, tokenizer_path, name, format;
+  QString architecture;          // "llama", "qwen2", ...
+  ChatTemplateInfo chat;         // the model's chat format (None without a template)
+  QString recommended_preset;    // recommended_preset(): the shipped preset that suits it
   int layers = 0, heads = 0, dim = 0, vocab = 0;
   qint64 context = 0;
   QStringList vocab_text;  // decoded text of every token id, for the top-k tooltips
+  QString backend;         // what computes: "CUDA: <device>" or "CPU (N threads)[ · CUDA not used: <reason>]"
   bool small() const { return context <= 2048 && dim <= 1024; }  // same rule as the CLI's default preset
 };
 
@@ -48,6 +53,15 @@ struct RunInfo {
   int layers = 0, heads = 0;
   qint64 context = 0;
   QString prompt;  // the prompt text the workers continue
+  QString backend; // what computes this run (BackendSelection::describe())
+};
+
+// What the runner estimates before a run (estimate_context_budget): about how many passes fit in the context.
+struct BudgetInfo {
+  qint64 context = 0, prompt_tokens = 0, passes_fit = 0;
+  int workers = 0;
+  qint64 budget = 0;  // the preset's max_passes
+  QString error;      // why no estimate could be made (then the rest is 0)
 };
 
 enum class RunState { NoModel, Loading, Ready, Running, Paused, Finished };
@@ -58,3 +72,4 @@ Q_DECLARE_METATYPE(hogwild::ui::EngineBatchPtr)
 Q_DECLARE_METATYPE(hogwild::ui::ModelInfo)
 Q_DECLARE_METATYPE(hogwild::ui::RunInfo)
 Q_DECLARE_METATYPE(hogwild::ui::RunState)
+Q_DECLARE_METATYPE(hogwild::ui::BudgetInfo)

@@ -13,6 +13,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
   qRegisterMetaType<ModelInfo>();
   qRegisterMetaType<RunInfo>();
   qRegisterMetaType<RunState>();
+  qRegisterMetaType<BudgetInfo>();
   runner_ = new EngineRunner;
   runner_->moveToThread(&thread_);
   thread_.setObjectName("hogwild-engine");
@@ -24,6 +25,8 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
   connect(runner_, &EngineRunner::runStarted, this, &EngineController::runStarted, q);
   connect(runner_, &EngineRunner::eventsReady, this, &EngineController::eventsReady, q);
   connect(runner_, &EngineRunner::errorOccurred, this, &EngineController::errorOccurred, q);
+  connect(runner_, &EngineRunner::backendChanged, this, &EngineController::backendChanged, q);
+  connect(runner_, &EngineRunner::budgetEstimated, this, &EngineController::budgetEstimated, q);
   connect(
       runner_, &EngineRunner::stateChanged, this,
       [this](RunState s) {
@@ -35,9 +38,13 @@ EngineController::EngineController(QObject* parent) : QObject(parent) {
   thread_.start();
 }
 
-EngineController::~EngineController() {
+EngineController::~EngineController() { shutdown(); }
+
+void EngineController::shutdown() {
   // Closing mid-run: the atomic ends the current pass loop at once; shutdown frees the session and the model on
   // their own thread; then the loop quits and the runner is deleted there (finished -> deleteLater).
+  if (shut_down_) return;
+  shut_down_ = true;
   runner_->requestStop();
   post([r = runner_] { r->shutdown(); });
   thread_.quit();
@@ -57,30 +64,46 @@ void EngineController::post(F&& f) {
 }
 
 void EngineController::loadModel(const QString& modelPath, const QString& tokenizerPath) {
+  if (shut_down_) return;
   runner_->requestStop();  // a model switch stops the run first
   post([r = runner_, modelPath, tokenizerPath] { r->loadModel(modelPath, tokenizerPath); });
 }
 
 void EngineController::loadDefaultModel() {
+  if (shut_down_) return;
   runner_->requestStop();
   post([r = runner_] { r->loadDefaultModel(); });
 }
 
 void EngineController::setPreset(const Preset& preset) {
+  if (shut_down_) return;
   runner_->requestStop();
   post([r = runner_, preset] { r->setPreset(preset); });
 }
 
 void EngineController::setTask(const QString& task) {
+  if (shut_down_) return;
   post([r = runner_, task] { r->setTask(task); });
 }
 
+void EngineController::setBackendChoice(const QString& choice) {
+  runner_->requestStop();  // a backend switch stops the run first
+  post([r = runner_, choice] { r->setBackendChoice(choice); });
+}
+
 void EngineController::setThreads(int threads) {
+  if (shut_down_) return;
   post([r = runner_, threads] { r->setThreads(threads); });
 }
 
 void EngineController::setDrillLayer(int layer) {
+  if (shut_down_) return;
   post([r = runner_, layer] { r->setDrillLayer(layer); });
+}
+
+void EngineController::estimateBudget(const Preset& preset, const QString& task) {
+  if (shut_down_) return;
+  post([r = runner_, preset, task] { r->estimateBudget(preset, task); });
 }
 
 void EngineController::setDelayMs(int ms) { runner_->setDelayMs(ms); }
@@ -89,25 +112,30 @@ int EngineController::flushIntervalMs() const { return runner_->flushIntervalMs(
 int EngineController::delayMs() const { return runner_->delayMs(); }
 
 void EngineController::start() {
+  if (shut_down_) return;
   post([r = runner_] { r->start(); });
 }
 
 void EngineController::pause() {
+  if (shut_down_) return;
   runner_->requestPause();
   post([r = runner_] { r->pause(); });
 }
 
 void EngineController::step() {
+  if (shut_down_) return;
   runner_->requestPause();
   post([r = runner_] { r->step(); });
 }
 
 void EngineController::stop() {
+  if (shut_down_) return;
   runner_->requestStop();
   post([r = runner_] { r->stop(); });
 }
 
 void EngineController::reset() {
+  if (shut_down_) return;
   runner_->requestStop();
   post([r = runner_] { r->reset(); });
 }

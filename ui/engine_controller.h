@@ -26,6 +26,8 @@ class EngineController : public QObject {
   void setTask(const QString& task);
   void setThreads(int threads);
   void setDrillLayer(int layer);
+  void setBackendChoice(const QString& choice);  // "auto", "cpu", "cuda" (EngineRunner::setBackendChoice)
+  void estimateBudget(const Preset& preset, const QString& task);
   void setDelayMs(int ms);
   void setFlushIntervalMs(int ms);  // EngineRunner::setFlushIntervalMs (an atomic: takes effect at the next flush)
   int flushIntervalMs() const;
@@ -35,6 +37,11 @@ class EngineController : public QObject {
   void step();
   void stop();
   void reset();
+
+  // Stops the run, frees the session and the model on the engine thread, quits the thread and joins it (the
+  // destructor does the same). Afterwards every call is ignored. Used by MainWindow's close.
+  void shutdown();
+  bool threadFinished() const { return thread_.isFinished(); }
 
   RunState state() const { return state_; }
   bool busy() const { return state_ == RunState::Running || state_ == RunState::Loading; }
@@ -46,6 +53,8 @@ class EngineController : public QObject {
   void eventsReady(const hogwild::ui::EngineBatchPtr& batch);
   void stateChanged(hogwild::ui::RunState state);
   void errorOccurred(const QString& message);
+  void backendChanged(const QString& description);
+  void budgetEstimated(const hogwild::ui::BudgetInfo& info);
 
  protected:
   bool event(QEvent* e) override;  // queued calls from the engine thread: ThreadSanitizer hand-off (tsan_sync.h)
@@ -57,6 +66,7 @@ class EngineController : public QObject {
   QThread thread_;
   EngineRunner* runner_ = nullptr;  // lives on thread_, deleted there when the thread finishes
   RunState state_ = RunState::NoModel;
+  bool shut_down_ = false;
 };
 
 }  // namespace hogwild::ui

@@ -8,6 +8,7 @@
 
 #include "common/error.h"
 #include "common/log.h"
+#include "hogwild/model_fit.h"
 #include "model/default_model.h"
 #include "tsan_sync.h"
 
@@ -45,7 +46,7 @@ RunProgress EngineRunner::progress() const {
   p.passes = session_->passes();
   p.tokens = session_->generated_tokens();
   p.seconds = session_->elapsed_seconds();
-  const HogwildAttention& cache = session_->cache();
+  const BackendCache& cache = session_->cache();
   for (int w = 0; w < session_->workers(); ++w) {
     p.worker_tokens.push_back(static_cast<qint64>(session_->sampled(w).size()));
     p.view_lengths.push_back(cache.view_length(w));
@@ -95,9 +96,58 @@ void EngineRunner::stopRunFirst() {
   session_.reset();
 }
 
-void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerPath) {
+void EngineRunner::createBackend() {
+  backend_.reset();
+  BackendOptions o;
+  o.choice = backend_choice_;
+  o.threads = threads_;
+  BackendSelection sel;
+  const auto progress = [this](int done, int total) {
+    if (done % 8 != 0 && done != total) return;
+    const TsanHandoff handoff(thread());
+    Q_EMIT modelLoading(tr("Uploading the weights to the GPU: %1 of %2 tensors").arg(done).arg(total));
+  };
+  try {
+    sel = select_backend(bundle_->model, o, progress);
+  } catch (const Error& e) {  // "cuda" asked for but unusable: the app keeps running on the CPU and says why
+    o.choice = BackendChoice::Cpu;
+    sel = select_backend(bundle_->model, o);
+    sel.fallback = QString::fromUtf8(e.what()).toStdString();
+  }
+  backend_text_ = QString::fromStdString(sel.describe());
+  logger("ui")->info("backend: {}", sel.describe());
+  backend_ = std::move(sel.backend);
+  backend_threads_ = threads_;
+}
+
+void EngineRunner::setBackendChoice(const QString& choice) {
+  BackendChoice c = BackendChoice::Auto;
+  try {
+    c = parse_backend_choice(choice.toStdString());
+  } catch (const Error& e) {
+    const TsanHandoff handoff(thread());
+    Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+    return;
+  }
+  if (c == backend_choice_ && (backend_ || !bundle_)) return;
+  backend_choice_ = c;
+  if (!bundle_) return;
   stopRunFirst();
-  bundle_.reset();
+  try {
+    createBackend();
+  } catch (const std::exception& e) {
+    const TsanHandoff handoff(thread());
+    Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
+    return;
+  }
+  const TsanHandoff handoff(thread());
+  Q_EMIT backendChanged(unshared(backend_text_));
+  setState(RunState::Ready);
+}
+
+void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerPath) {
+  // The current model stays loaded (and usable) until the new one has loaded: a bad file changes nothing.
+  stopRunFirst();
   setState(RunState::Loading);
   {
     const TsanHandoff handoff(thread());
@@ -116,6 +166,9 @@ void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerP
     info.dim = c.dim;
     info.vocab = c.vocab_size;
     info.context = c.context_length;
+    info.architecture = QString::fromStdString(c.architecture);
+    info.chat = b->chat;
+    info.recommended_preset = QString::fromStdString(recommended_preset(*b));
     // Decoded text of each token, so that the GUI can show top-k candidates without touching the tokenizer.
     info.vocab_text.reserve(c.vocab_size);
     for (int32_t id = 0; id < c.vocab_size; ++id) {
@@ -125,15 +178,20 @@ void EngineRunner::loadModel(const QString& modelPath, const QString& tokenizerP
         info.vocab_text << QString();
       }
     }
+    backend_.reset();  // it refers to the old model, which goes now that the new one has loaded
     bundle_ = std::move(b);
+    createBackend();
+    info.backend = unshared(backend_text_);
     logger("ui")->info("model loaded: {} ({} layers, context {})", c.name, c.n_layers, c.context_length);
     const TsanHandoff handoff(thread());
     Q_EMIT modelLoaded(info);
     setState(RunState::Ready);
   } catch (const std::exception& e) {
+    if (!backend_) bundle_.reset();  // failed after the old model went: nothing usable is loaded
     const TsanHandoff handoff(thread());
-    Q_EMIT errorOccurred(QString::fromUtf8(e.what()));
-    setState(RunState::NoModel);
+    Q_EMIT errorOccurred(bundle_ ? tr("%1 (the model %2 stays loaded)").arg(QString::fromUtf8(e.what()), QString::fromStdString(bundle_->model.config.name))
+                                 : QString::fromUtf8(e.what()));
+    setState(bundle_ ? RunState::Ready : RunState::NoModel);
   }
 }
 
@@ -176,6 +234,26 @@ void EngineRunner::setDrillLayer(int layer) {
   }
 }
 
+void EngineRunner::estimateBudget(const Preset& preset, const QString& task) {
+  BudgetInfo info;
+  info.workers = preset.workers;
+  info.budget = preset.budget.max_passes;
+  if (!bundle_) {
+    info.error = tr("no model");
+  } else {
+    try {
+      const ContextBudget b = estimate_context_budget(*bundle_, preset, task.toStdString());
+      info.context = b.context;
+      info.prompt_tokens = b.prompt_tokens;
+      info.passes_fit = b.passes_fit;
+    } catch (const std::exception& e) {
+      info.error = QString::fromUtf8(e.what());
+    }
+  }
+  const TsanHandoff handoff(thread());
+  Q_EMIT budgetEstimated(info);
+}
+
 bool EngineRunner::ensureSession() {
   if (session_ && !session_->finished()) return true;
   session_.reset();
@@ -193,8 +271,11 @@ bool EngineRunner::ensureSession() {
     Preset p = preset_;
     const int layers = bundle_->model.config.n_layers;
     if (drill_layer_ >= 0 && p.statistics.enabled) p.statistics.drill_layer = std::min(drill_layer_, layers - 1);
+    // The CPU backend's thread count is fixed at creation: a changed setting makes a new one (between runs).
+    if (!backend_ || (backend_->info().kind == BackendKind::Cpu && backend_threads_ != threads_)) createBackend();
     SessionOptions so;
     so.threads = threads_;
+    so.backend = backend_.get();
     // The bundle form resolves a preset's "auto" chat template and the model's stop tokens.
     session_ = std::make_unique<HogwildSession>(*bundle_, p, task_.toStdString(), so);
     session_->set_observer(&observer_);
@@ -205,6 +286,7 @@ bool EngineRunner::ensureSession() {
     info.layers = layers;
     info.heads = bundle_->model.config.n_heads;
     info.context = bundle_->model.config.context_length;
+    info.backend = unshared(backend_text_);
     session_->prefill();  // its events wait in the observer until the next flush
     info.prompt = QString::fromStdString(session_->prompt_text());
     const TsanHandoff handoff(thread());
@@ -309,6 +391,7 @@ void EngineRunner::shutdown() {
   flush_timer_->stop();
   observer_.take();
   session_.reset();
+  backend_.reset();
   bundle_.reset();
 }
 

@@ -14,6 +14,7 @@
 #include <QObject>
 #include <QTimer>
 
+#include "backend/backend_select.h"
 #include "batching_observer.h"
 #include "engine_batch.h"
 #include "generation/model_bundle.h"
@@ -49,6 +50,11 @@ class EngineRunner : public QObject {
   void setTask(const QString& task);
   void setThreads(int threads);
   void setDrillLayer(int layer);
+  // "auto", "cpu" or "cuda": the backend of the next model load (a loaded model moves to it at once, stopping a run).
+  // A CUDA failure falls back to the CPU with the reason (backendChanged, modelLoaded's ModelInfo::backend).
+  void setBackendChoice(const QString& choice);
+  // Estimates how many passes fit in the model's context with `preset` and `task` (budgetEstimated).
+  void estimateBudget(const hogwild::Preset& preset, const QString& task);
   void start();   // new run (or resume when paused)
   void pause();
   void step();    // exactly one pass, then paused
@@ -63,6 +69,8 @@ class EngineRunner : public QObject {
   void eventsReady(const hogwild::ui::EngineBatchPtr& batch);
   void stateChanged(hogwild::ui::RunState state);
   void errorOccurred(const QString& message);
+  void backendChanged(const QString& description);
+  void budgetEstimated(const hogwild::ui::BudgetInfo& info);
 
  protected:
   bool event(QEvent* e) override;  // queued calls from the GUI: ThreadSanitizer hand-off (tsan_sync.h)
@@ -77,6 +85,7 @@ class EngineRunner : public QObject {
   void setState(RunState s);
   void endRun(const QString& error);  // drops the session after an error, runner stays usable
   void stopRunFirst();            // model/preset changes stop a running session first
+  void createBackend();           // for the loaded model, with the current choice and threads (no session active)
   RunProgress progress() const;
 
   std::atomic<bool> stop_requested_{false};
@@ -85,6 +94,10 @@ class EngineRunner : public QObject {
   std::atomic<int> flush_interval_ms_{kFlushIntervalMs};
 
   std::unique_ptr<ModelBundle> bundle_;
+  std::unique_ptr<Backend> backend_;      // of bundle_'s model: weights uploaded once per load, shared by runs
+  BackendChoice backend_choice_ = BackendChoice::Auto;
+  QString backend_text_;
+  int backend_threads_ = -1;               // threads the CPU backend was made with
   std::unique_ptr<HogwildSession> session_;
   Preset preset_;
   bool preset_set_ = false;

@@ -14,6 +14,7 @@ struct HeatmapMatrix {
   int rows = 0, cols = 0;
   std::vector<float> values;  // [rows][cols]; NaN = no data (drawn grey)
   QStringList row_labels, col_labels;
+  QStringList col_ids;             // optional internal names of the columns ("step:1"), shown in tooltips
   std::vector<QColor> row_colors;  // optional label colours (worker colours)
   float vmin = 0.f, vmax = 1.f;    // colour scale
   QString value_format = "%";      // "%": values are shares, shown as percentages; "f": plain numbers

@@ -3,11 +3,15 @@
 #include <QComboBox>
 #include <QEvent>
 #include <QHBoxLayout>
+#include <QFontMetrics>
 #include <QLabel>
+#include <QTabBar>
+#include <QScrollArea>
 #include <QTabWidget>
 #include <QVBoxLayout>
 
 #include "attention_matrices.h"
+#include "heatmap_render.h"
 #include "heatmap_widget.h"
 #include "hold_or_copy.h"
 #include "tsan_sync.h"
@@ -38,12 +42,13 @@ struct RenderJob {
   std::vector<qint64> passes;
   QStringList names;
   int layer = -1, head = -1, worker = 0, block = 0;
+  bool grouped = false;
   QSize size;
   HeatmapStyle style;
 };
 
 HeatmapMatrix job_matrix(const RenderJob& j) {
-  if (j.tab == 0) return worker_block_matrix(*j.stats, j.names, j.layer, j.head);
+  if (j.tab == 0) return j.grouped ? grouped_worker_matrix(*j.stats, j.names, j.layer, j.head) : worker_block_matrix(*j.stats, j.names, j.layer, j.head);
   if (j.tab == 1) return layer_head_matrix(*j.stats, j.names, j.worker, j.block);
   return timeline_matrix(j.shares, j.passes, j.names);
 }
@@ -54,7 +59,9 @@ constexpr int kTimelinePasses = 400;  // columns of the timeline (timeline_matri
 HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   auto* lay = new QVBoxLayout(this);
   lay->setContentsMargins(0, 0, 0, 0);
-  auto* controls = new QHBoxLayout;
+  selectors_ = new QWidget(this);
+  auto* controls = new QHBoxLayout(selectors_);
+  controls->setContentsMargins(0, 0, 0, 0);
   layer_ = new QComboBox(this);
   head_ = new QComboBox(this);
   worker_ = new QComboBox(this);
@@ -70,15 +77,31 @@ HeatmapPanel::HeatmapPanel(QWidget* parent) : QWidget(parent) {
   controls->addWidget(worker_);
   controls->addWidget(new QLabel(tr("Block"), this));
   controls->addWidget(block_, 1);
-  lay->addLayout(controls);
+  lay->addWidget(selectors_);
   tabs_ = new QTabWidget(this);
   worker_block_ = new HeatmapWidget(this);
   layer_head_ = new HeatmapWidget(this);
   timeline_ = new HeatmapWidget(this);
-  tabs_->addTab(worker_block_, tr("Workers × blocks"));
-  tabs_->addTab(layer_head_, tr("Layers × heads"));
-  tabs_->addTab(timeline_, tr("Timeline"));
+  // Each map in a scroll area: normally it fits (no scroll bar); in presentation mode a map that needs taller rows
+  // than the room allows scrolls instead of shrinking its labels.
+  auto scrolled = [this](HeatmapWidget* w) {
+    auto* s = new QScrollArea(this);
+    areas_.push_back(s);
+    s->setWidget(w);
+    s->setWidgetResizable(true);
+    s->setFrameShape(QFrame::NoFrame);
+    s->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    return s;
+  };
+  tabs_->addTab(scrolled(worker_block_), tr("Workers × blocks"));
+  tabs_->addTab(scrolled(layer_head_), tr("Layers × heads"));
+  tabs_->addTab(scrolled(timeline_), tr("Timeline"));
   lay->addWidget(tabs_, 1);
+  fitAreas();
+  legend_ = new QLabel(this);
+  legend_->setWordWrap(true);
+  legend_->setTextFormat(Qt::PlainText);
+  lay->addWidget(legend_);
   drill_note_ = new QLabel(tr("Click any token in a worker's pane to tint every pane by that token's attention."), this);
   drill_note_->setWordWrap(true);
   drill_note_->setTextFormat(Qt::PlainText);
@@ -164,7 +187,7 @@ void HeatmapPanel::refresh() {
   // Only the visible map is rendered; the others follow when their tab is shown.
   RenderJob job;
   job.tab = tabs_->currentIndex();
-  HeatmapWidget* target = job.tab == 0 ? worker_block_ : job.tab == 1 ? layer_head_ : timeline_;
+  HeatmapWidget* target = currentHeatmap();
   job.stats = last_;
   if (job.tab == 2) {
     const size_t from = shares_.size() > static_cast<size_t>(kTimelinePasses) ? shares_.size() - kTimelinePasses : 0;
@@ -172,6 +195,7 @@ void HeatmapPanel::refresh() {
     job.passes.assign(passes_.begin() + static_cast<std::ptrdiff_t>(from), passes_.end());
   }
   job.names = names_;
+  job.grouped = presentation_;
   job.layer = layer_->currentData().toInt();
   job.head = head_->currentData().toInt();
   job.worker = worker_->currentIndex();
@@ -197,13 +221,56 @@ void HeatmapPanel::refresh() {
   }, Qt::QueuedConnection);
 }
 
-HeatmapWidget* HeatmapPanel::currentHeatmap() const { return qobject_cast<HeatmapWidget*>(tabs_->currentWidget()); }
+HeatmapWidget* HeatmapPanel::currentHeatmap() const {
+  const int t = tabs_->currentIndex();
+  return t == 0 ? worker_block_ : t == 1 ? layer_head_ : timeline_;
+}
+
+void HeatmapPanel::setCacheLayout(PresetLayout layout) { legend_->setText(layout_legend(layout)); }
+QString HeatmapPanel::legendText() const { return legend_->text(); }
+
+void HeatmapPanel::fitAreas() {
+  // Normal mode: the layout gives each map at least its minimum (as before the scroll areas; nothing scrolls).
+  // Presentation mode: a map may be taller than its room and scroll.
+  for (size_t i = 0; i < areas_.size(); ++i) {
+    HeatmapWidget* w = i == 0 ? worker_block_ : i == 1 ? layer_head_ : timeline_;
+    areas_[i]->setMinimumHeight(presentation_ ? 60 : w->minimumSizeHint().height() + 2 * areas_[i]->frameWidth());
+  }
+}
+
+void HeatmapPanel::setPresentation(bool on) {
+  presentation_ = on;
+  fitAreas();
+  selectors_->setVisible(!on);  // a projector shows the maps; the selectors are for exploring them
+  for (HeatmapWidget* w : {worker_block_, layer_head_, timeline_}) w->setMinRowPx(on ? 18 : 0);
+  tabs_->setTabText(0, on ? tr("Where workers look") : tr("Workers × blocks"));
+  setDrillNote(drill_note_->text());  // the hint line hides in presentation mode
+  refresh();
+}
 
 int HeatmapPanel::drillLayer() const {
   const int l = layer_->currentData().toInt();
   return l >= 0 ? l : layers_ - 1;
 }
 
-void HeatmapPanel::setDrillNote(const QString& text) { drill_note_->setText(text); }
+int HeatmapPanel::presentationHeight(int rows) const {
+  // The grouped map for `rows` workers at 18 px a row (heatmap_min_height), plus the tab bar, the legend line and
+  // the layout's spacing.
+  HeatmapMatrix m;
+  m.title = tr("Where each worker looks");
+  m.rows = rows;
+  m.cols = 4;
+  m.values.assign(static_cast<size_t>(rows) * 4, 0.f);
+  for (int r = 0; r < rows; ++r) m.row_labels << names_.value(r, QStringLiteral("Charlie"));
+  m.col_labels = {tr("shared history"), tr("own step"), tr("others' steps"), tr("markers")};
+  const int map = heatmap_min_height(m, std::max(320, width() - 20), worker_block_->font(), 18);
+  return tabs_->tabBar()->sizeHint().height() + map + 16 + legend_->heightForWidth(std::max(320, width())) + 12;
+}
+
+void HeatmapPanel::setDrillNote(const QString& text) {
+  drill_note_->setText(text);
+  // In presentation mode the room goes to the maps: the note shows only when it says something about a click.
+  drill_note_->setVisible(!presentation_ || !text.startsWith(tr("Click any token")));
+}
 
 }  // namespace hogwild::ui

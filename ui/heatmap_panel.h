@@ -17,9 +17,11 @@
 #include <QWidget>
 
 #include "hogwild/events.h"
+#include "hogwild/preset.h"
 
 class QComboBox;
 class QLabel;
+class QScrollArea;
 class QTabWidget;
 
 namespace hogwild::ui {
@@ -33,6 +35,13 @@ class HeatmapPanel : public QWidget {
   ~HeatmapPanel() override;
 
   void reset(const QStringList& worker_names, int layers, int heads);
+  // The one-line legend under the maps: what each worker sees in this layout.
+  void setCacheLayout(PresetLayout layout);
+  QString legendText() const;
+  // Presentation mode: heatmap rows at least 18 px, labels never cut; a map that needs more room scrolls.
+  void setPresentation(bool on);
+  // The height the panel needs in presentation mode to show the first map whole with `rows` workers.
+  int presentationHeight(int rows) const;
   // Cheap: stores; refresh() repaints. `owner` keeps `s` alive (its batch): then it is held without a copy.
   void addStats(const StatsEvent& s, const std::shared_ptr<const void>& owner = {});
   void refresh();                      // posts a render of the visible map to the renderer thread
@@ -72,6 +81,11 @@ class HeatmapPanel : public QWidget {
   QComboBox* worker_ = nullptr;
   QComboBox* block_ = nullptr;
   QLabel* drill_note_ = nullptr;
+  QLabel* legend_ = nullptr;
+  QWidget* selectors_ = nullptr;
+  std::vector<QScrollArea*> areas_;  // one per map
+  void fitAreas();
+  bool presentation_ = false;  // the first map groups the blocks (grouped_worker_matrix); no hint line
   // Renderer thread: a plain QObject living there runs the jobs.
   QThread render_thread_;
   QObject* renderer_ = nullptr;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <QFontInfo>
 #include <QFontMetrics>
 #include <QPainter>
 
@@ -11,7 +12,8 @@ namespace hogwild::ui {
 namespace {
 constexpr int kMargin = 8;
 constexpr int kLegendW = 16;
-constexpr int kLegendLabelW = 56;
+// The legend's value labels ("100.0%"): as wide as the font needs (a larger presentation font cut them).
+int legend_label_w(const QFontMetrics& fm) { return std::max(56, fm.horizontalAdvance("100.0%") + 8); }
 }  // namespace
 
 QRect HeatmapGeometry::cellRect(const HeatmapMatrix& m, int r, int c) const {
@@ -28,7 +30,7 @@ QPoint HeatmapGeometry::cellAt(const HeatmapMatrix& m, const QPoint& pt) const {
   return {c, r};
 }
 
-HeatmapGeometry heatmap_geometry(const HeatmapMatrix& m, const QSize& size, const QFont& font) {
+HeatmapGeometry heatmap_geometry(const HeatmapMatrix& m, const QSize& size, const QFont& font, int min_row_px) {
   HeatmapGeometry g;
   const int w = size.width(), h = size.height();
   const QFontMetrics fm(font);
@@ -37,8 +39,9 @@ HeatmapGeometry heatmap_geometry(const HeatmapMatrix& m, const QSize& size, cons
   g.title_h = m.title.isEmpty() ? 0 : QFontMetrics(bold).height() + 6;
   g.row_label_w = 0;
   for (const QString& s : m.row_labels) g.row_label_w = std::max(g.row_label_w, fm.horizontalAdvance(s));
-  g.row_label_w = std::min(g.row_label_w + 8, w / 3);
-  const int avail_w = w - 2 * kMargin - g.row_label_w - kLegendW - kLegendLabelW - 8;
+  const int row_label_need = g.row_label_w + 8;
+  g.row_label_w = std::min(row_label_need, w / 3);
+  const int avail_w = w - 2 * kMargin - g.row_label_w - kLegendW - legend_label_w(fm) - 8;
   int col_w = m.cols > 0 ? avail_w / m.cols : 0;
   int widest = 0;
   for (const QString& s : m.col_labels) widest = std::max(widest, fm.horizontalAdvance(s));
@@ -53,19 +56,41 @@ HeatmapGeometry heatmap_geometry(const HeatmapMatrix& m, const QSize& size, cons
   g.label_angle = std::clamp(std::asin(min_sin) * 180.0 / M_PI, 20.0, 70.0);
   const double sin_a = std::sin(g.label_angle * M_PI / 180.0), cos_a = std::cos(g.label_angle * M_PI / 180.0);
   const int rotated_h = static_cast<int>(std::ceil(widest * sin_a + fm.height() * cos_a)) + 6;
-  g.col_label_h = sparse || !g.rotate_cols ? fm.height() + 4 : std::min(rotated_h, h * 45 / 100);
+  g.col_label_h = sparse || !g.rotate_cols ? fm.height() + 4 : min_row_px > 0 ? rotated_h : std::min(rotated_h, h * 45 / 100);
   // Elide only when the band is capped (integer rounding must not cut a label that fits).
   g.rotated_label_len = g.col_label_h < rotated_h ? static_cast<int>((g.col_label_h - 6 - fm.height() * cos_a) / sin_a) : widest + 16;
   const int avail_h = h - 2 * kMargin - g.title_h - g.col_label_h;
-  const int cell_h = m.rows > 0 ? std::max(1, avail_h / m.rows) : 0;
+  const int cell_h = m.rows > 0 ? std::max({1, min_row_px, avail_h / m.rows}) : 0;
+  g.row_h = cell_h;
+  // What will be cut: rotated column labels longer than the band allows, straight ones wider than a column, row
+  // labels wider than their third of the width; and the smallest label font (rows lower than a line shrink it).
+  g.label_px = QFontInfo(font).pixelSize();
+  if (cell_h < fm.height() && cell_h >= 7) g.label_px = std::min(g.label_px, cell_h);
+  if (cell_h < 7 && m.rows > 0) g.elided_labels += m.rows;  // every k-th row is labelled
+  if (row_label_need > g.row_label_w) {
+    for (const QString& s : m.row_labels) g.elided_labels += fm.horizontalAdvance(s) + 8 > g.row_label_w ? 1 : 0;
+  }
+  if (!sparse) {
+    for (const QString& s : m.col_labels) {
+      const int len = fm.horizontalAdvance(s);
+      if (g.rotate_cols ? len > std::max(g.rotated_label_len, fm.height()) : len > std::max(1, col_w)) ++g.elided_labels;
+    }
+  }
   col_w = std::max(1, col_w);
   g.grid = QRect(kMargin + g.row_label_w, kMargin + g.title_h, col_w * std::max(0, m.cols), cell_h * std::max(0, m.rows));
   g.legend = QRect(g.grid.right() + 12, g.grid.top(), kLegendW, std::max(g.grid.height(), 40));
   return g;
 }
 
+int heatmap_min_height(const HeatmapMatrix& m, int width, const QFont& font, int min_row_px) {
+  if (m.empty() || min_row_px <= 0) return 0;
+  // The label band does not depend on the height once it is uncapped: measure it at a tall size.
+  const HeatmapGeometry g = heatmap_geometry(m, QSize(width, 100000), font, min_row_px);
+  return 2 * kMargin + g.title_h + g.col_label_h + m.rows * min_row_px + 2;
+}
+
 QImage render_heatmap(const HeatmapMatrix& m, const QSize& size, const HeatmapStyle& style, HeatmapGeometry* geometry_out) {
-  const HeatmapGeometry g = heatmap_geometry(m, size, style.font);
+  const HeatmapGeometry g = heatmap_geometry(m, size, style.font, style.min_row_px);
   if (geometry_out) *geometry_out = g;
   const qreal dpr = style.device_pixel_ratio > 0 ? style.device_pixel_ratio : 1;
   QImage out(QSize(std::max(1, qRound(size.width() * dpr)), std::max(1, qRound(size.height() * dpr))), QImage::Format_RGB32);
@@ -106,7 +131,8 @@ QImage render_heatmap(const HeatmapMatrix& m, const QSize& size, const HeatmapSt
   // Row labels (worker colours when given). Rows lower than a line get a smaller font (down to 7 px) rather than
   // labels drawn over each other; below that, every k-th row is labelled.
   QFont row_font = style.font;
-  if (ch < fm.height() && ch >= 7) row_font.setPixelSize(std::max(7, ch));
+  // Never larger than the font itself (a row a little lower than a line used to get a BIGGER font, and elided labels).
+  if (ch < fm.height() && ch >= 7) row_font.setPixelSize(std::min(QFontInfo(style.font).pixelSize(), ch));
   const QFontMetrics rfm(row_font);
   p.setFont(row_font);
   for (int r = 0; r < m.rows && r < m.row_labels.size(); ++r) {
@@ -144,7 +170,7 @@ QImage render_heatmap(const HeatmapMatrix& m, const QSize& size, const HeatmapSt
   for (int i = 0; i <= 2; ++i) {
     const float v = m.vmin + (m.vmax - m.vmin) * static_cast<float>(i) / 2.f;
     const int y = g.legend.bottom() - g.legend.height() * i / 2;
-    p.drawText(QRect(g.legend.right() + 4, y - fm.height() / 2, kLegendLabelW, fm.height()), Qt::AlignLeft | Qt::AlignVCenter, format_value(m, v));
+    p.drawText(QRect(g.legend.right() + 4, y - fm.height() / 2, legend_label_w(fm), fm.height()), Qt::AlignLeft | Qt::AlignVCenter, format_value(m, v));
   }
   return out;
 }

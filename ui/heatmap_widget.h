@@ -32,13 +32,20 @@ class HeatmapWidget : public QWidget {
   // The rendered picture (what paintEvent draws).
   const QImage& image() const { return image_; }
 
-  QSize minimumSizeHint() const override { return {320, 180}; }
+  // Presentation mode: rows at least `px` tall and uncut labels; the widget then asks for the height that needs
+  // (put it in a scroll area). 0: fit everything into the widget's size.
+  void setMinRowPx(int px);
+  int minRowPx() const { return min_row_px_; }
+  const HeatmapGeometry& geometry() const { return geometry_; }
+
+  QSize minimumSizeHint() const override;
   QSize sizeHint() const override { return {560, 300}; }
 
  protected:
   void paintEvent(QPaintEvent*) override;
   void mouseMoveEvent(QMouseEvent* e) override;
   void resizeEvent(QResizeEvent*) override;
+  void changeEvent(QEvent* e) override;  // font (zoom): render again
 
  private:
   void render();
@@ -47,6 +54,8 @@ class HeatmapWidget : public QWidget {
   QImage image_;
   HeatmapGeometry geometry_;
   QString empty_text_;
+  int min_row_px_ = 0;
+  int min_height_ = 0;  // heatmap_min_height for the current matrix and width
 };
 
 }  // namespace hogwild::ui

@@ -3,34 +3,30 @@
 #include <thread>
 
 #include <QAction>
-#include <QBuffer>
-#include <QCloseEvent>
 #include <QComboBox>
-#include <QDragEnterEvent>
-#include <QFileDialog>
 #include <QFileInfo>
-#include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTabWidget>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "app_settings.h"
 #include "common/error.h"
 #include "common/log.h"
 #include "control_bar.h"
-#include "cuda/cuda_backend.h"
+#include "cuda/plugin_loader.h"
 #include "engine_controller.h"
 #include "gui_load_governor.h"
 #include "heatmap_panel.h"
-#include "heatmap_widget.h"
+#include "hogwild/layout.h"
+#include "hogwild/model_fit.h"
 #include "hogwild/preset_library.h"
 #include "log_panel.h"
 #include "models_dialog.h"
 #include "preset_editor_dialog.h"
-#include "session_file.h"
+#include "run_banner.h"
 #include "shared_history_view.h"
 #include "status_panel.h"
 #include "worker_grid.h"
@@ -45,11 +41,14 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
   setWindowTitle(tr("Hogwild Studio"));
   setWindowIcon(QIcon(":/icons/hogwild-studio.png"));
   setAcceptDrops(true);
+  base_font_ = font();
   auto* central = new QWidget(this);
   auto* lay = new QVBoxLayout(central);
   lay->setContentsMargins(4, 4, 4, 0);
   controls_ = new ControlBar(central);
   lay->addWidget(controls_);
+  banner_ = new RunBanner(central);
+  lay->addWidget(banner_);
   panes_ = new WorkerGrid(this);
   history_ = new SharedHistoryView(this);
   log_ = new LogPanel(this);
@@ -74,40 +73,39 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
   status_ = new StatusPanel(statusBar(), this);
   governor_ = new GuiLoadGovernor(*engine_, this);  // the engine uses every core: the GUI thread competes with it
   connect(governor_, &GuiLoadGovernor::intervalChanged, this, [this](int ms) { status_->setUpdateRate(ms, governor_->lastBusy()); });
+  autosave_timer_ = new QTimer(this);
+  autosave_timer_->setInterval(30000);
+  connect(autosave_timer_, &QTimer::timeout, this, &MainWindow::writeAutosave);
+  budget_timer_ = new QTimer(this);
+  budget_timer_->setSingleShot(true);
+  budget_timer_->setInterval(300);  // the task is being typed: estimate once it rests
+  connect(budget_timer_, &QTimer::timeout, this, &MainWindow::requestBudget);
 
-  const int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  const cuda::DeviceStatus cuda = cuda::probe_device();
-  threads_text_ = tr("CPU (%1 threads)").arg(threads);
-  // The GUI's sessions run on the CPU; the probe says whether (and why not) a CUDA device would be there.
-  status_->setBackend(cuda.usable ? threads_text_ + tr(" · CUDA: %1 (not used by the GUI yet)").arg(QString::fromStdString(cuda.device_name))
-                                  : threads_text_ + tr(" · CUDA not used: %1").arg(QString::fromStdString(cuda.reason.empty() ? "not available" : cuda.reason)));
+  // Until a model is loaded nothing computes: the status bar says what is available; afterwards it names the backend
+  // that computes the tokens (ModelInfo::backend, backendChanged).
+  status_->setBackend(tr("No model · %1").arg(QString::fromStdString(cuda::describe_availability(cuda::probe_device()))));
   buildMenus();
+  buildViewMenu();
 
   connect(controls_, &ControlBar::openModelClicked, this, [this] {
-    const QString p = QFileDialog::getOpenFileName(this, tr("Open model"), QFileInfo(model_.path).absolutePath(),
-                                                   tr("Models (*.gguf *.bin);;All files (*)"));
+    const QString p = askPath(false, tr("Open model"), tr("Models (*.gguf *.bin);;All files (*)"), {});
     if (!p.isEmpty()) loadModelFile(p);
   });
   connect(controls_, &ControlBar::editPresetClicked, this, &MainWindow::editPreset);
   connect(controls_, &ControlBar::presetChosen, this, &MainWindow::choosePresetFromCombo);
   connect(controls_, &ControlBar::startClicked, this, &MainWindow::start);
   connect(controls_, &ControlBar::pauseClicked, engine_.get(), &EngineController::pause);
-  connect(controls_, &ControlBar::stepClicked, this, [this] {
-    if (state_ != RunState::Paused) engine_->setTask(controls_->task());
-    replay_ = false;
-    engine_->step();
-  });
+  connect(controls_, &ControlBar::stepClicked, this, &MainWindow::step);
   connect(controls_, &ControlBar::stopClicked, engine_.get(), &EngineController::stop);
-  connect(controls_, &ControlBar::resetClicked, this, [this] {
-    engine_->reset();
-    replay_ = false;
-    resetViews({}, 0, 0, {});
-    record_ = SessionRecord{};
-  });
+  connect(controls_, &ControlBar::resetClicked, this, &MainWindow::reset);
   connect(controls_, &ControlBar::delayChanged, this, [this](int ms) {
     engine_->setDelayMs(ms);
-    AppSettings::setDelayMs(ms);
+    if (options_.restore_settings) AppSettings::setDelayMs(ms);
   });
+  connect(controls_, &ControlBar::pinToggled, this, [this](bool on) {
+    if (options_.restore_settings) AppSettings::setPresetPinned(on);
+  });
+  connect(controls_, &ControlBar::taskEdited, budget_timer_, qOverload<>(&QTimer::start));
   connect(panes_, &WorkerGrid::tokenClicked, this, [this](int w, int token) { drillInto(w, token); });
   connect(heatmaps_, &HeatmapPanel::drillLayerChanged, engine_.get(), &EngineController::setDrillLayer);
 
@@ -119,6 +117,15 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
   connect(engine_.get(), &EngineController::runStarted, this, &MainWindow::onRunStarted);
   connect(engine_.get(), &EngineController::eventsReady, this, &MainWindow::onBatch);
   connect(engine_.get(), &EngineController::stateChanged, this, &MainWindow::onState);
+  connect(engine_.get(), &EngineController::backendChanged, this, [this](const QString& text) {
+    model_.backend = text;
+    status_->setBackend(text);
+    log_->appendLine(tr("backend: %1").arg(text));
+  });
+  connect(engine_.get(), &EngineController::budgetEstimated, this, [this](const BudgetInfo& b) {
+    budget_ = b;
+    showIntroIfIdle();
+  });
   connect(engine_.get(), &EngineController::errorOccurred, this, [this](const QString& m) {
     status_->setLoading({});
     showError(tr("Hogwild Studio"), m);
@@ -130,6 +137,7 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
     if (const QByteArray g = AppSettings::geometry(); !g.isEmpty()) restoreGeometry(g);
     if (const QByteArray s = AppSettings::splitters(); !s.isEmpty()) vsplit_->restoreState(s);
     controls_->setDelayMs(AppSettings::delayMs());
+    controls_->setPresetPinned(AppSettings::presetPinned());
     const QString last = AppSettings::lastPreset();
     if (!last.isEmpty() && QFileInfo::exists(last)) {
       try {
@@ -138,9 +146,15 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
         log_->appendLine(tr("last preset not loaded: %1").arg(e.what()));
       }
     }
+    zoom_ = AppSettings::zoom();
+    if (AppSettings::presentation()) setPresentation(true);
+    else applyFonts();
   }
   controls_->setTask(tr("Once upon a time"));
   resetViews({}, 0, 0, {});
+  engine_->setBackendChoice(options_.restore_settings ? AppSettings::backend() : QString("auto"));
+  banner_->showMessage(tr("<b>Loading a model…</b> Then press Start (Ctrl+Return)."));
+  if (options_.recover_autosave) offerRecovery();
   if (options_.auto_load_model) {
     const QString last = AppSettings::lastModel();
     if (!last.isEmpty() && QFileInfo::exists(last)) loadModelFile(last, AppSettings::lastTokenizer());
@@ -149,78 +163,6 @@ MainWindow::MainWindow(const Options& options) : options_(options), engine_(std:
 }
 
 MainWindow::~MainWindow() = default;
-
-void MainWindow::buildMenus() {
-  QMenu* file = menuBar()->addMenu(tr("&File"));
-  file->addAction(tr("Open &model…"), QKeySequence::Open, controls_, &ControlBar::openModelClicked);
-  file->addAction(tr("Load the &default model"), this, &MainWindow::loadDefaultModel);
-  file->addAction(tr("&Models…"), this, &MainWindow::showModels);
-  recent_ = file->addMenu(tr("Recent models"));
-  refreshRecentMenu();
-  file->addSeparator();
-  file->addAction(tr("Open &preset…"), this, [this] {
-    const QString p = askPath(false, tr("Open preset"), tr("Presets (*.json)"), "json");
-    if (!p.isEmpty()) openPresetFile(p);
-  });
-  file->addAction(tr("Save preset &as…"), this, [this] {
-    const QString p = askPath(true, tr("Save preset"), tr("Presets (*.json)"), "json");
-    if (!p.isEmpty()) savePresetFile(p);
-  });
-  file->addSeparator();
-  file->addAction(tr("Open &session…"), this, [this] {
-    const QString p = askPath(false, tr("Open session"), tr("Sessions (*.hogwild.json *.json)"), "json");
-    if (!p.isEmpty()) openSessionFile(p);
-  });
-  file->addAction(tr("&Save session…"), QKeySequence::Save, this, [this] {
-    const QString p = askPath(true, tr("Save session"), tr("Sessions (*.hogwild.json)"), "hogwild.json");
-    if (!p.isEmpty()) saveSessionFile(p);
-  });
-  QMenu* exp = file->addMenu(tr("&Export"));
-  exp->addAction(tr("Transcript as &Markdown…"), this, [this] {
-    const QString p = askPath(true, tr("Export transcript"), tr("Markdown (*.md)"), "md");
-    if (!p.isEmpty()) exportMarkdown(p);
-  });
-  exp->addAction(tr("Transcript as &JSON…"), this, [this] {
-    const QString p = askPath(true, tr("Export transcript"), tr("JSON (*.json)"), "json");
-    if (!p.isEmpty()) exportJson(p);
-  });
-  exp->addAction(tr("Heatmap as &PNG…"), this, [this] {
-    const QString p = askPath(true, tr("Export heatmap"), tr("PNG images (*.png)"), "png");
-    if (!p.isEmpty()) exportHeatmapPng(p);
-  });
-  file->addSeparator();
-  file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
-  QMenu* help = menuBar()->addMenu(tr("&Help"));
-  help->addAction(tr("&About Hogwild Studio"), this, &MainWindow::showAbout);
-}
-
-ModelsDialog* MainWindow::showModels() {
-  // Non-modal (open()): the engine keeps streaming while the user manages models.
-  auto* d = new ModelsDialog(this);
-  d->setAttribute(Qt::WA_DeleteOnClose);
-  connect(d, &ModelsDialog::openModelRequested, this, [this](const QString& p) { loadModelFile(p); });
-  d->open();
-  return d;
-}
-
-AboutDialog* MainWindow::showAbout() {
-  auto* d = new AboutDialog(this);
-  d->setAttribute(Qt::WA_DeleteOnClose);
-  d->open();
-  return d;
-}
-
-QString MainWindow::askPath(bool save, const QString& title, const QString& filter, const QString& suffix) {
-  QString p = save ? QFileDialog::getSaveFileName(this, title, {}, filter) : QFileDialog::getOpenFileName(this, title, {}, filter);
-  if (save && !p.isEmpty() && QFileInfo(p).suffix().isEmpty()) p += "." + suffix;
-  return p;
-}
-
-void MainWindow::refreshRecentMenu() {
-  recent_->clear();
-  for (const QString& m : AppSettings::recentModels()) recent_->addAction(m, this, [this, m] { loadModelFile(m); });
-  recent_->setEnabled(!recent_->isEmpty());
-}
 
 void MainWindow::showError(const QString& title, const QString& message) {
   // Non-blocking (open(), not exec()): the engine keeps streaming and tests can inspect and close the box.
@@ -246,23 +188,38 @@ void MainWindow::loadDefaultModel() {
 void MainWindow::onModelLoaded(const ModelInfo& info) {
   model_ = info;
   status_->setLoading({});
+  status_->setBackend(info.backend);
   controls_->setModelName(QString("<b>%1</b> · %2 · %3 layers · context %4").arg(QFileInfo(info.path).fileName(), info.format).arg(info.layers).arg(info.context));
   controls_->setToolTip(info.path);
-  AppSettings::setLastModel(info.path, info.tokenizer_path);
+  if (options_.restore_settings) AppSettings::setLastModel(info.path, info.tokenizer_path);
   refreshRecentMenu();
   log_->appendLine(tr("model loaded: %1").arg(info.path));
-  if (!preset_chosen_) {
-    // Default preset by model size, as the CLI does: the TinyStories demo for tiny models, the paper otherwise.
+  log_->appendLine(tr("backend: %1").arg(info.backend));
+  // The preset follows the model (issue #20): the one recommended for its family and chat template, unless the
+  // user keeps ("pins") the current one.
+  if (!preset_chosen_ || !controls_->presetPinned()) {
     try {
-      const auto path = find_preset(info.small() ? "tiny-stories" : "hogwild-paper");
+      const auto path = find_preset(info.recommended_preset.toStdString());
       applyPreset(load_preset(path), QString::fromStdString(path.string()));
+      log_->appendLine(tr("preset '%1' chosen for %2 (%3, %4)")
+                           .arg(QString::fromStdString(preset_.name), info.name, info.architecture,
+                                QString::fromStdString(chat_template_label(info.chat.kind))));
     } catch (const std::exception& e) {
       showError(tr("Preset"), QString::fromUtf8(e.what()));
     }
   } else {
     engine_->setPreset(preset_);
+    checkPresetFits();
+    showEmptyRun();
   }
-  heatmaps_->reset({}, info.layers, info.heads);
+}
+
+void MainWindow::checkPresetFits() {
+  preset_warning_ = model_.path.isEmpty() ? QString() : QString::fromStdString(chat_template_mismatch(preset_, model_.chat));
+  if (!preset_warning_.isEmpty()) {
+    log_->appendLine(tr("warning: %1").arg(preset_warning_));
+    status_->showMessage(tr("⚠ %1").arg(preset_warning_), 15000);
+  }
 }
 
 void MainWindow::fillPresetCombo(const QString& select_path) {
@@ -295,40 +252,58 @@ void MainWindow::applyPreset(const Preset& p, const QString& source_path) {
   preset_chosen_ = true;
   fillPresetCombo(source_path);
   engine_->setPreset(p);  // stops a running run first
-  if (!source_path.isEmpty()) AppSettings::setLastPreset(source_path);
+  if (!source_path.isEmpty() && options_.restore_settings) AppSettings::setLastPreset(source_path);
   log_->appendLine(tr("preset: %1 (%2 workers, %3 layout)").arg(QString::fromStdString(p.name)).arg(p.workers).arg(QString::fromStdString(std::string(to_string(p.layout)))));
-}
-
-bool MainWindow::openPresetFile(const QString& path) {
-  try {
-    applyPreset(load_preset(path.toStdString()), path);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Preset not loaded"), QString::fromUtf8(e.what()));
-    fillPresetCombo(preset_path_);
-    return false;
-  }
-}
-
-bool MainWindow::savePresetFile(const QString& path) {
-  try {
-    save_preset(preset_, path.toStdString());  // validates, then writes atomically
-    preset_path_ = path;
-    AppSettings::setLastPreset(path);
-    fillPresetCombo(path);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Preset not saved"), QString::fromUtf8(e.what()));
-    return false;
-  }
+  checkPresetFits();
+  // The panes of the old run go: the new preset's workers, empty, and what will appear where (issue #20).
+  showEmptyRun();
 }
 
 void MainWindow::editPreset() {
   PresetEditorDialog dlg(preset_, this);
-  if (dlg.exec() == QDialog::Accepted) applyPreset(dlg.preset(), {});
+  if (dlg.exec() == QDialog::Accepted) {
+    controls_->setPresetPinned(true);  // an edited preset is kept when another model is opened
+    applyPreset(dlg.preset(), {});
+  }
 }
 
 // ---------------------------------------------------------------- running
+
+void MainWindow::showEmptyRun() {
+  if (!record_.events.empty() && dirty_) writeAutosave();  // the run that is dropped stays in the autosave
+  accept_batches_ = false;
+  replay_ = false;
+  record_ = SessionRecord{};
+  dirty_ = false;
+  QStringList names;
+  for (const auto& n : preset_.active_names()) names << QString::fromStdString(n);
+  resetViews(preset_chosen_ ? names : QStringList{}, model_.layers, model_.heads, {});
+  heatmaps_->setCacheLayout(preset_.layout);
+  status_->clearProgress();
+  status_->setFinishReason({}, {});
+  status_->setState(state_ == RunState::Finished ? RunState::Ready : state_);
+  status_->clearMessage();
+  requestBudget();
+  showIntroIfIdle();
+}
+
+void MainWindow::showIntroIfIdle() {
+  if (!record_.events.empty() || replay_ || state_ == RunState::Running) return;
+  if (model_.path.isEmpty()) return;
+  QStringList names;
+  for (const auto& n : preset_.active_names()) names << QString::fromStdString(n);
+  banner_->showIntro(names, preset_.layout, budget_, preset_warning_);
+}
+
+void MainWindow::requestBudget() {
+  if (model_.path.isEmpty() || !preset_chosen_) return;
+  engine_->estimateBudget(preset_, controls_->task());
+}
+
+void MainWindow::reset() {
+  engine_->reset();
+  showEmptyRun();
+}
 
 void MainWindow::start() {
   if (state_ != RunState::Paused) engine_->setTask(controls_->task());
@@ -337,12 +312,29 @@ void MainWindow::start() {
   engine_->start();
 }
 
+void MainWindow::step() {
+  if (state_ != RunState::Paused) engine_->setTask(controls_->task());
+  replay_ = false;
+  engine_->setDrillLayer(heatmaps_->drillLayer());  // a run begun by Step records drill rows too
+  engine_->step();
+}
+
 void MainWindow::onState(RunState s) {
   state_ = s;
   governor_->setActive(s == RunState::Running);
   controls_->setState(s, replay_);
   status_->setState(s);
   for (int w = 0; w < panes_->count(); ++w) panes_->pane(w)->setFinished(s == RunState::Finished);
+  if (s == RunState::Running) {
+    autosave_timer_->start();
+  } else {
+    autosave_timer_->stop();
+  }
+  if (s == RunState::Finished && accept_batches_) {
+    banner_->showResult(record_);
+    writeAutosave();
+  }
+  if (s == RunState::Ready) showIntroIfIdle();
 }
 
 void MainWindow::resetViews(const QStringList& names, int layers, int heads, const QString& prompt) {
@@ -352,11 +344,10 @@ void MainWindow::resetViews(const QStringList& names, int layers, int heads, con
   const int rows = names.size() > 4 ? 2 : 1;
   if (rows != split_rows_) {
     split_rows_ = rows;
-    const int total = vsplit_->sizes().value(0) + vsplit_->sizes().value(1);
-    const int bottom = total * (rows == 2 ? 48 : 41) / 100;
-    vsplit_->setSizes({total - bottom, bottom});
+    applySplit();
   }
   panes_->setWorkers(names, &model_.vocab_text);
+  if (presentation_) applySplit();  // the map's rows follow the number of workers
   history_->reset(names, prompt.isEmpty() ? QString() : tr("Prompt: %1").arg(prompt.trimmed().left(300)));
   heatmaps_->reset(names, layers, heads);
   drill_.reset(static_cast<int>(names.size()));
@@ -366,19 +357,40 @@ void MainWindow::resetViews(const QStringList& names, int layers, int heads, con
   heatmaps_->setDrillNote(tr("Click any token in a worker's pane to tint every pane by that token's attention."));
 }
 
+void MainWindow::applySplit() {
+  // Presentation mode groups the heatmap into four columns (short labels, no rotated band): the panes get more.
+  const int total = vsplit_->sizes().value(0) + vsplit_->sizes().value(1);
+  int bottom = total * (split_rows_ == 2 ? 48 : 41) / 100;
+  if (presentation_) bottom = std::min(total / 2, heatmaps_->presentationHeight(std::max(2, panes_->count())));
+  vsplit_->setSizes({total - bottom, bottom});
+}
+
 void MainWindow::onRunStarted(const RunInfo& info) {
+  if (closing_) return;
   replay_ = false;
+  accept_batches_ = true;
   record_ = SessionRecord{};
   record_.preset = info.preset;
   record_.task = info.task;
   record_.model_path = model_.path;
   record_.worker_names = info.worker_names;
   record_.prompt = info.prompt;
+  record_.backend = info.backend;
+  record_.context = info.context;
+  dirty_ = true;
+  banner_->hide();  // the panes need the room; the answer comes back here at the end
+  status_->clearMessage();
+  status_->clearProgress();
   resetViews(info.worker_names, info.layers, info.heads, info.prompt);
+  heatmaps_->setCacheLayout(info.preset.layout);
 }
 
 void MainWindow::onBatch(const EngineBatchPtr& batch) {
-  if (replay_) return;  // a replay owns the views until the next live run starts
+  if (closed_) {
+    ++late_batches_;
+    return;
+  }
+  if (replay_ || !accept_batches_) return;  // a replay, a reset or a new preset owns the views now
   // The record keeps per-token drill rows only for the newest statistics (they grow with the context at every
   // pass): statistics are recorded without them, and the newest drill rows of the batch are copied once.
   const StatsEvent* newest_drill = nullptr;
@@ -399,6 +411,7 @@ void MainWindow::onBatch(const EngineBatchPtr& batch) {
     std::get<StatsEvent>(record_.events[static_cast<size_t>(newest_index)]).drill = newest_drill->drill;
     last_drill_event_ = newest_index;
   }
+  dirty_ = dirty_ || !batch->events.empty();
   consume(batch->events, batch);
   status_->setProgress(batch->progress, record_.worker_names);
   updateWorkerStats(batch->progress);
@@ -429,9 +442,11 @@ void MainWindow::consume(const std::vector<EngineEvent>& events, const std::shar
       heatmaps_->addStats(*s, owner);
       stats = true;
     } else if (const auto* fin = std::get_if<FinishedEvent>(&e)) {
-      status_->showMessage(tr("Finished (%1): %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)), 0);
+      // Why the run ended: the state label ("finished · reason", the message in its tooltip) and the banner. The
+      // log gets one line: the engine's own "finished" line when its level shows it, else this one.
       status_->setFinishReason(QString::fromStdString(fin->reason), QString::fromStdString(fin->message));
-      log_->appendLine(tr("finished: %1 — %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)));
+      if (!replay_ && !logger("hogwild")->should_log(spdlog::level::info))
+        log_->appendLine(tr("finished: %1 — %2").arg(QString::fromStdString(fin->reason), QString::fromStdString(fin->message)));
     }
   }
   flush_tokens();
@@ -486,131 +501,6 @@ void MainWindow::drillInto(int worker, int token) {
   if (token >= 0 && row->token != token)
     note += tr(" (Token %1 was fed together with the inserted text up to token %2, which is the query shown.)").arg(token).arg(row->token);
   heatmaps_->setDrillNote(note);
-}
-
-// ---------------------------------------------------------------- files
-
-bool MainWindow::openSessionFile(const QString& path) {
-  try {
-    replay(load_session(path));
-    status_->showMessage(tr("Replaying %1").arg(QFileInfo(path).fileName()), 0);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Session not loaded"), QString::fromUtf8(e.what()));
-    return false;
-  }
-}
-
-void MainWindow::replay(const SessionRecord& r) {
-  if (state_ == RunState::Running || state_ == RunState::Paused) engine_->stop();
-  replay_ = true;
-  record_ = r;
-  last_drill_event_ = -1;
-  int layers = 0, heads = 0;
-  for (const auto& e : r.events)
-    if (const auto* s = std::get_if<StatsEvent>(&e)) {
-      layers = s->layers;
-      heads = s->heads;
-      break;
-    }
-  resetViews(r.worker_names, layers, heads, r.task);
-  consume(r.events);
-  // Counters from the events alone: no engine is involved in a replay.
-  RunProgress p;
-  p.passes = r.passes();
-  std::vector<qint64> sampled(static_cast<size_t>(r.worker_names.size()), 0);
-  for (const auto& e : r.events)
-    if (const auto* t = std::get_if<TokenEvent>(&e); t && !t->inserted) ++sampled[static_cast<size_t>(t->worker)];
-  p.worker_tokens = sampled;
-  if (const FinishedEvent* f = r.finished()) {
-    p.tokens = f->tokens;
-    p.seconds = f->seconds;
-  }
-  status_->setProgress(p, r.worker_names);
-  updateWorkerStats(p);
-  for (int w = 0; w < panes_->count(); ++w) panes_->pane(w)->setFinished(r.finished() != nullptr);
-  controls_->setState(state_, true);
-  Q_EMIT batchPainted();
-}
-
-bool MainWindow::saveSessionFile(const QString& path) {
-  try {
-    save_session(record_, path);
-    status_->showMessage(tr("Session saved to %1").arg(path));
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Session not saved"), QString::fromUtf8(e.what()));
-    return false;
-  }
-}
-
-bool MainWindow::exportMarkdown(const QString& path) {
-  try {
-    write_text_file(path, transcript_markdown(record_).toUtf8());
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Export failed"), QString::fromUtf8(e.what()));
-    return false;
-  }
-}
-
-bool MainWindow::exportJson(const QString& path) {
-  try {
-    write_text_file(path, transcript_json(record_).toUtf8());
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Export failed"), QString::fromUtf8(e.what()));
-    return false;
-  }
-}
-
-bool MainWindow::exportHeatmapPng(const QString& path) {
-  const QImage img = heatmaps_->currentHeatmap()->grab().toImage();
-  QByteArray data;
-  QBuffer buf(&data);
-  buf.open(QIODevice::WriteOnly);
-  try {
-    if (!img.save(&buf, "PNG")) throw ConfigError(QFileInfo(path).fileName().toStdString() + ": cannot encode the heatmap as PNG");
-    write_text_file(path, data);
-    return true;
-  } catch (const std::exception& e) {
-    showError(tr("Export failed"), QString::fromUtf8(e.what()));
-    return false;
-  }
-}
-
-// ---------------------------------------------------------------- window
-
-void MainWindow::closeEvent(QCloseEvent* e) {
-  if (options_.restore_settings) {
-    AppSettings::setGeometry(saveGeometry());
-    AppSettings::setSplitters(vsplit_->saveState());
-  }
-  engine_->stop();  // the destructor then quits the engine thread and waits for it
-  e->accept();
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* e) {
-  for (const QUrl& u : e->mimeData()->urls()) {
-    const QString s = QFileInfo(u.toLocalFile()).suffix().toLower();
-    if (u.isLocalFile() && (s == "gguf" || s == "bin" || s == "json")) {
-      e->acceptProposedAction();
-      return;
-    }
-  }
-}
-
-void MainWindow::dropEvent(QDropEvent* e) {
-  for (const QUrl& u : e->mimeData()->urls()) {
-    const QString p = u.toLocalFile();
-    const QString s = QFileInfo(p).suffix().toLower();
-    if (s == "gguf" || s == "bin") loadModelFile(p);
-    else if (p.endsWith(".hogwild.json")) openSessionFile(p);
-    else if (s == "json") openPresetFile(p);
-    else continue;
-    e->acceptProposedAction();
-    return;
-  }
 }
 
 }  // namespace hogwild::ui

@@ -1,8 +1,12 @@
 #pragma once
-// File → Models…: the models in the user's model folder (user_model_dir()) with size, family, format and
-// quantization (model_catalog.h reads them cheaply); add by file dialog or drag and drop (atomic copy on a worker
-// thread, progress bar), remove (confirmed), open the selected model, and "Download default model"
-// (ensure_default_model on a worker thread: sha256-verified download, or the shared fixtures when offline).
+// File → Models…, two tabs:
+//   Your models  the user's model folder (user_model_dir()) with size, family, format and quantization
+//                (model_catalog.h reads them cheaply); add by file dialog or drag and drop (atomic copy on a worker
+//                thread, progress bar), remove (confirmed), open the selected model, and "Download default model"
+//                (ensure_default_model on a worker thread: sha256-verified download, or the shared fixtures offline).
+//   Catalog      known-good models (known_models.h) with size, RAM, license, family, quantization and the preset
+//                that suits them; Download (download_file on a worker thread: progress, resume, sha256, a clear
+//                "no network" line) and Open.
 #include <atomic>
 #include <memory>
 #include <vector>
@@ -15,6 +19,7 @@
 class QLabel;
 class QProgressBar;
 class QPushButton;
+class QTabWidget;
 class QTableWidget;
 class QThread;
 
@@ -36,6 +41,10 @@ class ModelsDialog : public QDialog {
   bool copying() const { return copy_thread_ != nullptr; }
   bool downloading() const { return downloading_; }
   int rowOf(const QString& file_name) const;  // -1 when not listed
+  // The catalog tab: one row per known_models() entry, in that order.
+  QTableWidget* catalog() const { return catalog_; }
+  QTabWidget* tabs() const { return tabs_; }
+  QString catalogStatus(int row) const;  // "in your folder", "not downloaded", "downloading 12 %", ...
 
  public Q_SLOTS:
   void refresh();
@@ -43,11 +52,15 @@ class ModelsDialog : public QDialog {
   bool removeRow(int row, bool confirm = true);  // confirm: ask first (modal question)
   void openRow(int row);                         // emits openModelRequested and closes the dialog
   void downloadDefaultModel();
+  void refreshCatalog();
+  void downloadCatalogRow(int row);  // on a worker thread; catalogDownloadFinished when done
+  void openCatalogRow(int row);      // a downloaded catalog model: openModelRequested
 
  Q_SIGNALS:
   void openModelRequested(const QString& path);
   void copyFinished(const QString& destination, const QString& error);  // error empty on success
   void downloadFinished(bool ok, const QString& message);
+  void catalogDownloadFinished(int row, bool ok, const QString& message);
 
  protected:
   void dragEnterEvent(QDragEnterEvent* e) override;
@@ -59,6 +72,7 @@ class ModelsDialog : public QDialog {
   void onCopyDone(const QString& dest, const QString& error);
   void setStatus(const QString& text, const QString& tooltip = {});
   void updateButtons();
+  void buildCatalogTab(QWidget* page);
 
   QString folder_;
   std::vector<ModelEntry> entries_;
@@ -73,15 +87,27 @@ class ModelsDialog : public QDialog {
   QThread* copy_thread_ = nullptr;
   std::shared_ptr<std::atomic<bool>> cancel_ = std::make_shared<std::atomic<bool>>(false);
   bool downloading_ = false;
+  QTabWidget* tabs_ = nullptr;
+  QTableWidget* catalog_ = nullptr;
+  QPushButton* cat_download_ = nullptr;
+  QPushButton* cat_open_ = nullptr;
+  QLabel* cat_status_ = nullptr;
+  QProgressBar* cat_progress_ = nullptr;
+  int cat_downloading_ = -1;  // the catalog row being downloaded, -1: none
+  int cat_percent_ = 0;
+  // Set by the destructor: a catalog download stops (its .part is kept and resumed next time).
+  std::shared_ptr<std::atomic<bool>> cat_cancel_ = std::make_shared<std::atomic<bool>>(false);
 };
 
-// Help → About Hogwild Studio: version, the backend line (cuda::describe(probe_device())), and the licenses of
+// Help → About Hogwild Studio: version, the backend line (what computes the loaded model's tokens; without a model,
+// whether CUDA is available), and the licenses of
 // the parts it uses: docs/THIRD_PARTY.md, the app's LICENSE and the default model's MIT license (embedded in the
 // .qrc, so the installed app shows them without the source tree).
 class AboutDialog : public QDialog {
   Q_OBJECT
  public:
-  explicit AboutDialog(QWidget* parent = nullptr);
+  // backend: BackendSelection::describe() of the loaded model; empty: no model loaded.
+  explicit AboutDialog(QWidget* parent = nullptr, const QString& backend = {});
   QString headerText() const;
   QString licensesText() const;  // the markdown shown
 

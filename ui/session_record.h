@@ -17,6 +17,8 @@ struct SessionRecord {
   QString model_path;
   QStringList worker_names;
   QString prompt;  // the prompt text (may be empty in files from older builds)
+  QString backend; // what computed the run: "CUDA: <device>" / "CPU (N threads)…" (empty in files from older builds)
+  qint64 context = 0;  // the model's context length (0 in files from older builds)
   std::vector<EngineEvent> events;
 
   // Derived views of the events.

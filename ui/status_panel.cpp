@@ -38,11 +38,14 @@ StatusPanel::StatusPanel(QStatusBar* bar, QObject* parent) : QObject(parent), ba
   bar->addPermanentWidget(cache_);
   bar->addPermanentWidget(backend_);
   setState(RunState::NoModel);
+  clearProgress();
 }
 
 void StatusPanel::setBackend(const QString& text) {
-  // The probe's reason can be a long sentence: the label shows its start, the tooltip all of it.
-  backend_->setText(text.size() > 70 ? text.left(67) + "…" : text);
+  // The probe's reason can be a long sentence: the label shows the part before it ("CPU (2 threads)"), the tooltip
+  // all of it (a cut "…" label is unreadable on a projector).
+  const qsizetype dot = text.indexOf(" · ");
+  backend_->setText(dot > 0 ? text.left(dot) : text);
   backend_->setToolTip(text);
 }
 
@@ -75,9 +78,20 @@ void StatusPanel::setProgress(const RunProgress& p, const QStringList& names) {
   }
   qint64 longest = 0;
   for (qint64 v : p.view_lengths) longest = std::max(longest, v);
-  cache_->setText(tr("cache: view %1 / %2").arg(longest).arg(p.context));
-  cache_->setToolTip(tr("Tokens per cache block:\n%1").arg(blocks.join("\n")));
+  cache_->setText(p.context > 0 ? tr("cache: view %1 / %2").arg(longest).arg(p.context) : tr("cache: view %1").arg(longest));
+  cache_->setToolTip(tr("The longest worker view against the model's context. Tokens per cache block:\n%1").arg(blocks.join("\n")));
 }
+
+void StatusPanel::clearProgress() {
+  passes_->setText(tr("0 passes"));
+  speed_->setText(tr("– tok/s"));
+  cache_->setText(tr("cache: –"));
+  cache_->setToolTip(tr("Tokens per cache block, and the longest worker view against the model's context"));
+}
+
+QString StatusPanel::cacheText() const { return cache_->text(); }
+QString StatusPanel::cacheToolTip() const { return cache_->toolTip(); }
+void StatusPanel::clearMessage() { bar_->clearMessage(); }
 
 void StatusPanel::showMessage(const QString& text, int ms) { bar_->showMessage(text, ms); }
 

@@ -26,6 +26,11 @@ class StatusPanel : public QObject {
   void setFinishReason(const QString& reason, const QString& message);
   void setLoading(const QString& status);  // empty: loading finished
   void setProgress(const RunProgress& p, const QStringList& worker_names);
+  // Reset: no run, no numbers (the previous run's passes, tok/s and cache go).
+  void clearProgress();
+  QString cacheText() const;
+  QString cacheToolTip() const;
+  void clearMessage();
   void showMessage(const QString& text, int ms = 6000);
   // Batches per second the window takes (GuiLoadGovernor), shown in the speed label's tooltip.
   void setUpdateRate(int interval_ms, double gui_busy);

@@ -26,6 +26,11 @@ TokenTextView::TokenTextView(QWidget* parent) : QAbstractScrollArea(parent) {
 
 TokenTextView::~TokenTextView() = default;
 
+void TokenTextView::setPlaceholder(const QString& text) {
+  placeholder_ = text;
+  viewport()->update();
+}
+
 void TokenTextView::setAccent(const QColor& c) {
   accent_ = c;
   relayoutAll();
@@ -141,6 +146,7 @@ void TokenTextView::updateScrollBar() {
 void TokenTextView::append(const QString& text, Style style) {
   if (text.isEmpty()) return;
   const int old_len = length();
+  if (old_len == 0 && !placeholder_.isEmpty()) viewport()->update();  // the placeholder goes
   text_ += text;
   if (!runs_.empty() && runs_.back().style == style && runs_.back().end == old_len) runs_.back().end = length();
   else runs_.push_back({old_len, length(), style});
@@ -226,6 +232,11 @@ void TokenTextView::paintEvent(QPaintEvent* e) {
   QPainter p(viewport());
   const QRect r = e->rect();
   p.fillRect(r, palette().base());
+  if (text_.isEmpty() && !placeholder_.isEmpty()) {
+    p.setPen(palette().color(QPalette::PlaceholderText));
+    p.drawText(viewport()->rect().adjusted(kMargin, kMargin, -kMargin, -kMargin), Qt::AlignLeft | Qt::AlignTop | Qt::TextWordWrap, placeholder_);
+    return;
+  }
   p.setPen(palette().text().color());
   const qreal off = kMargin - verticalScrollBar()->value();
   QList<QTextLayout::FormatRange> selections;

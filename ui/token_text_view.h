@@ -41,6 +41,9 @@ class TokenTextView : public QAbstractScrollArea {
   ~TokenTextView() override;
 
   void setAccent(const QColor& c);
+  // Shown (grey, wrapped) while the view has no text: what will appear here.
+  void setPlaceholder(const QString& text);
+  const QString& placeholder() const { return placeholder_; }
   void append(const QString& text, Style style);
   void clear();
   const QString& text() const { return text_; }
@@ -110,6 +113,7 @@ class TokenTextView : public QAbstractScrollArea {
   QString text_;
   std::vector<Run> runs_;
   std::vector<Segment> segs_;  // never empty: the last one is the open segment
+  QString placeholder_;
   QColor accent_{Qt::black};
   int tail_from_ = -1;
   QColor tail_color_;

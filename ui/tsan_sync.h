@@ -52,6 +52,7 @@
 #endif
 #endif
 
+#include <QString>
 #include <QThread>
 
 #if defined(HOGWILD_TSAN)
@@ -142,5 +143,10 @@ inline void tsanHandoffReceived(const void* = nullptr) {}
 inline void tsanJoinable(QThread&, const void* = nullptr) {}
 inline void tsanJoined(const void* = nullptr) {}
 #endif
+
+// A string to hand to another thread that shares no data with the sender's strings. An implicitly shared copy
+// would let the sender's last deref (its local dying after the queued call) race with the receiver's free: the
+// handoff orders the call, not what the sender does after it. All builds (it is a plain deep copy).
+inline QString unshared(const QString& s) { return QString(s.constData(), s.size()); }
 
 }  // namespace hogwild::ui

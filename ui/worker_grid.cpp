@@ -19,9 +19,21 @@ void WorkerGrid::setWorkers(const QStringList& names, const QStringList* vocab) 
   for (int w = 0; w < names.size(); ++w) {
     auto* p = new WorkerPane(w, names[w], this);
     p->setVocab(vocab);
+    p->setTextScale(presentation_ ? (names.size() > 4 ? 1.3 : 1.45) : 1.15);
+    p->setFooterVisible(!presentation_);
     connect(p, &WorkerPane::tokenClicked, this, &WorkerGrid::tokenClicked);
     grid_->addWidget(p, w / cols, w % cols);
     panes_.push_back(p);
+  }
+}
+
+double WorkerGrid::textScale() const { return presentation_ ? (panes_.size() > 4 ? 1.3 : 1.45) : 1.15; }
+
+void WorkerGrid::setPresentation(bool on) {
+  presentation_ = on;
+  for (WorkerPane* p : panes_) {
+    p->setTextScale(textScale());
+    p->setFooterVisible(!on);
   }
 }
 

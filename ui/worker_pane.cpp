@@ -23,23 +23,40 @@ WorkerPane::WorkerPane(int worker, const QString& name, QWidget* parent) : QFram
   const QColor c = worker_color(worker);
   header_ = new QLabel(QString("  %1").arg(name), this);
   header_->setStyleSheet(QString("background:%1; color:white; font-weight:bold; padding:4px;").arg(c.name()));
-  QFont hf = header_->font();
-  hf.setPointSizeF(hf.pointSizeF() * 1.15);
-  header_->setFont(hf);
   view_ = new TokenTextView(this);
   view_->setAccent(c);
   view_->setFrameShape(QFrame::NoFrame);
   view_->viewport()->setMouseTracking(true);
   view_->viewport()->installEventFilter(this);
-  QFont tf = view_->font();
-  tf.setPointSizeF(tf.pointSizeF() * 1.15);  // readable from the back of a classroom
-  view_->setFont(tf);
+  view_->setPlaceholder(tr("%1's text appears here when you press Start: sampled text plain, text the scheduler inserts "
+                           "(step prefixes) in bold %1-colour, the current step tinted.").arg(name));
   footer_ = new LiveLabel(this);
   footer_->setColor(c.darker(120));
   lay->addWidget(header_);
   lay->addWidget(view_, 1);
   lay->addWidget(footer_);
   setStats(0, 0);
+  applyFonts();
+}
+
+void WorkerPane::applyFonts() {
+  // Explicit fonts do not follow the window's font: derive them from the pane's own (inherited) font.
+  QFont f = font();
+  f.setPointSizeF(f.pointSizeF() * text_scale_);
+  header_->setFont(f);
+  view_->setFont(f);
+}
+
+void WorkerPane::setFooterVisible(bool on) { footer_->setVisible(on); }
+
+void WorkerPane::setTextScale(double scale) {
+  text_scale_ = scale;
+  applyFonts();
+}
+
+void WorkerPane::changeEvent(QEvent* e) {
+  QFrame::changeEvent(e);
+  if (e->type() == QEvent::FontChange) applyFonts();
 }
 
 QString WorkerPane::text() const { return view_->text(); }
@@ -87,6 +104,8 @@ void WorkerPane::appendTokens(const std::vector<const TokenEvent*>& tokens) {
     pt.pass = t->pass;
     pt.id = t->token;
     pt.top = t->top;
+    pt.prob = t->prob;
+    pt.rank = t->rank;
     if (!t->text.empty()) {
       const QString piece = QString::fromStdString(t->text);
       run += piece;
@@ -164,9 +183,16 @@ QString WorkerPane::tokenTooltip(int index) const {
   QString tip = QString("<b>%1</b> token %2 (id %3) · step %4 · pass %5")
                     .arg(name_.toHtmlEscaped()).arg(index).arg(t.id).arg(t.step).arg(t.pass);
   if (t.inserted) tip += tr("<br><i>inserted by the scheduler</i>");
+  if (!t.inserted && t.rank > 0)
+    tip += tr("<br>Sampled %1: <b>%2%</b>, rank %3%4")
+               .arg(piece(t.id)).arg(static_cast<double>(t.prob) * 100.0, 0, 'f', 1).arg(t.rank)
+               .arg(t.rank == 1 ? tr(" (the most likely)") : QString());
   if (!t.top.empty()) {
     tip += tr("<br>Next-token candidates:");
-    for (const auto& [id, p] : t.top) tip += QString("<br>&nbsp;&nbsp;%1 %2%").arg(piece(id)).arg(static_cast<double>(p) * 100.0, 0, 'f', 1);
+    for (const auto& [id, p] : t.top) {
+      const QString line = QString("%1 %2%").arg(piece(id)).arg(static_cast<double>(p) * 100.0, 0, 'f', 1);
+      tip += "<br>&nbsp;&nbsp;" + (id == t.id && !t.inserted ? "<b>" + line + tr(" ← sampled") + "</b>" : line);
+    }
   }
   return tip;
 }

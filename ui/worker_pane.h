@@ -33,6 +33,8 @@ struct PaneToken {
   qint64 pass = 0;
   int32_t id = 0;
   std::vector<std::pair<int32_t, float>> top;
+  float prob = -1.f;  // the sampled token's own probability and rank (TokenEvent), -1 / 0 when unknown
+  int rank = 0;
 };
 
 class WorkerPane : public QFrame {
@@ -48,6 +50,11 @@ class WorkerPane : public QFrame {
   void markCollabQuestion() { collab_pending_ = true; }
   void setStats(qint64 sampled, double tokens_per_second);
   void setFinished(bool finished);
+  // Text size relative to the window font (presentation mode: larger); the header follows.
+  void setTextScale(double scale);
+  // Presentation mode hides the footer (tokens, tok/s: the status bar has the totals); the text gets the room.
+  void setFooterVisible(bool on);
+  double textScale() const { return text_scale_; }
   // Decoded text per token id, for the top-k tooltip (null: ids are shown).
   void setVocab(const QStringList* vocab) { vocab_ = vocab; }
   // Drill-down tint: weights[i] for token i (0 = none), scaled by max_weight. Empty clears. `query` is the token
@@ -73,9 +80,11 @@ class WorkerPane : public QFrame {
 
  protected:
   bool eventFilter(QObject* obj, QEvent* ev) override;
+  void changeEvent(QEvent* e) override;  // the window's font (zoom) changed: the header and text follow
 
  private:
   void updateSelections();
+  void applyFonts();
 
   int worker_;
   QString name_;
@@ -91,6 +100,7 @@ class WorkerPane : public QFrame {
   int tinted_ = 0;
   std::vector<int> tinted_tokens_;
   int query_ = -1;
+  double text_scale_ = 1.15;  // readable from the back of a classroom
 };
 
 }  // namespace hogwild::ui

@@ -15,7 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/tensor.h"
-#include "cpu/rope.h"
+#include "model/rope.h"
 #include "model/gguf_writer.h"
 #include "model/safetensors_file.h"
 

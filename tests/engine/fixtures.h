@@ -1,6 +1,7 @@
 #pragma once
 // Where the tests find the model fixtures (../shared/models by default, CMake cache HOGWILD_MODELS_DIR).
 // A missing fixture is a test FAILURE, never a skip.
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 
@@ -8,7 +9,11 @@
 
 namespace hogwild::test {
 
-inline std::string models_dir() { return HOGWILD_MODELS_DIR; }
+// $HOGWILD_MODELS_DIR overrides the build's folder (the GPU bundle carries its own fixtures).
+inline std::string models_dir() {
+  if (const char* e = std::getenv("HOGWILD_MODELS_DIR"); e && *e) return e;
+  return HOGWILD_MODELS_DIR;
+}
 
 // Returns the path of a fixture below models_dir(); records a fatal failure when it does not exist.
 inline std::string fixture(const std::string& relative) {

@@ -9,7 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "common/error.h"
-#include "cpu/rope.h"
+#include "model/rope.h"
 #include "hogwild/cache_block.h"
 #include "hogwild/hogwild_attention.h"
 

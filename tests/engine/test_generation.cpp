@@ -7,6 +7,8 @@
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
+#include "cpu/sequence_cache.h"
+#include "cpu/transformer.h"
 #include "fixtures.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"
@@ -105,9 +107,10 @@ TEST_P(Stories260K, BatchedRowsEqualSingleRows) {
   const std::vector<int32_t> a{1, 403, 407, 261, 378}, c{1, 385};
   const auto la = gen.prompt_logits(a), lc = gen.prompt_logits(c);
   const auto& cfg = b.model.config;
-  cpu::SequenceCache cache(cfg, 2, cfg.context_length, &gen.transformer().pool());
+  cpu::Transformer tf(b.model, 2);
+  cpu::SequenceCache cache(cfg, 2, cfg.context_length, &tf.pool());
   std::vector<float> logits(2 * static_cast<size_t>(cfg.vocab_size));
-  gen.transformer().forward(ForwardBatch::from_rows({a, c}), cache, logits.data());
+  tf.forward(ForwardBatch::from_rows({a, c}), cache, logits.data());
   const size_t V = static_cast<size_t>(cfg.vocab_size);
   for (size_t i = 0; i < V; ++i) {
     ASSERT_NEAR(logits[i], la[(a.size() - 1) * V + i], 1e-4f);
@@ -136,4 +139,23 @@ TEST(Generation, SameSeedSameOutput) {
 
 TEST(Generation, TokenizerOfAnotherModelIsRejected) {
   EXPECT_THROW(open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("llama2-tokenizer/tokenizer.model")), ModelError);
+}
+
+// Issue #19: --threads N means N threads everywhere, OpenBLAS's prefill GEMMs included. Read back through
+// OpenBLAS's own getter (not our bookkeeping), for both orders so a stale value cannot pass.
+extern "C" int openblas_get_num_threads(void);
+TEST(Generation, ThreadCountReachesOpenBlas) {
+  ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
+  {
+    Generator gen(b.model, *b.tokenizer, 1);
+    EXPECT_EQ(openblas_get_num_threads(), 1);
+  }
+  {
+    Generator gen(b.model, *b.tokenizer, 2);
+    EXPECT_EQ(openblas_get_num_threads(), 2);
+  }
+  {
+    Generator gen(b.model, *b.tokenizer, 1);
+    EXPECT_EQ(openblas_get_num_threads(), 1);
+  }
 }

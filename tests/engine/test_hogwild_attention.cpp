@@ -20,9 +20,11 @@
 
 #include <gtest/gtest.h>
 
+#include "attention_reference.h"
 #include "common/error.h"
+#include "cpu/attention_kernels.h"
 #include "common/thread_pool.h"
-#include "cpu/rope.h"
+#include "model/rope.h"
 #include "hogwild/events.h"
 #include "hogwild/hogwild_attention.h"
 
@@ -33,23 +35,11 @@ namespace {
 struct Shape {
   int heads, kv, hd;
 };
-const Shape kShapes[] = {{4, 4, 8}, {8, 2, 16}, {6, 3, 32}, {8, 4, 8}};
+const Shape kShapes[] = {{4, 4, 8}, {8, 2, 16}, {6, 3, 32}, {8, 4, 8}, {3, 1, 64} /* SmolLM2: head_dim 64, 3 query heads per KV head */};
 constexpr int kLayers = 3;
 constexpr int kDrillLayer = 1;
 
-// R(pos) in double, straight from §5.1: pair (2d, 2d+1) (interleaved) or (d, d+E/2) (NeoX), angle pos·θ^(−2d/E).
-void rotate_ref(double* x, int hd, RopeStyle style, double theta, int64_t pos) {
-  const int np = hd / 2;
-  for (int d = 0; d < np; ++d) {
-    const double a = static_cast<double>(pos) * std::pow(theta, -2.0 * d / hd);
-    const double c = std::cos(a), s = std::sin(a);
-    const int i0 = style == RopeStyle::Interleaved ? 2 * d : d;
-    const int i1 = style == RopeStyle::Interleaved ? 2 * d + 1 : d + np;
-    const double u = x[i0], v = x[i1];
-    x[i0] = u * c - v * s;
-    x[i1] = v * c + u * s;
-  }
-}
+using test::rotate_ref;  // R(pos) in double, straight from §5.1 (attention_reference.h)
 
 struct Token {
   std::vector<std::vector<float>> k, v;  // [layer][kv*hd], raw (unrotated)
@@ -72,6 +62,8 @@ class Scenario {
   double max_err() const { return max_err_; }
   double max_mass_err() const { return max_mass_err_; }
   int64_t checked() const { return checked_; }
+  // Long prefills: check every n-th query slot of a pass with more than 64 tokens (and always the last one).
+  void set_sample(int every) { sample_ = every; }
   const std::vector<int>& list(const std::string& name) { return lists_.at(name); }
   static std::string wname(const char* role, int w) { return std::string(role) + ":" + std::to_string(w); }
 
@@ -231,6 +223,7 @@ class Scenario {
     const double scale = 1.0 / std::sqrt(static_cast<double>(hd));
     std::vector<double> drill(static_cast<size_t>(N), 0.0);
     for (int t = L - n_real; t < L; ++t) {
+      if (n_real > 64 && t % sample_ != 0 && t != L - 1) continue;
       const int64_t p = std::find(seq.begin(), seq.end(), slot_token[t]) - seq.begin();
       ASSERT_LT(p, N) << "query token not in its own view";
       const size_t slot = static_cast<size_t>(r) * L + t;
@@ -313,6 +306,7 @@ class Scenario {
   std::map<std::string, std::vector<int>> lists_;  // block name → logical token ids in block order
   double max_err_ = 0, max_mass_err_ = 0;
   int64_t checked_ = 0;
+  int sample_ = 1;
 };
 
 // Prefill as a session would: prompt/common in chunks, then the constant blocks.
@@ -420,6 +414,53 @@ TEST(HogwildOracleLarge, SeparatorSplitRhythm) {
   EXPECT_LT(sc.max_err(), 1e-5);
 }
 
+// Restores the default attention loops when a test ends.
+struct IsaScope {
+  explicit IsaScope(cpu::AttentionIsa isa) { cpu::set_attention_isa(isa); }
+  ~IsaScope() { cpu::set_attention_isa(cpu::best_attention_isa()); }
+};
+
+std::vector<cpu::AttentionIsa> all_isas() {
+  std::vector<cpu::AttentionIsa> v;
+  for (cpu::AttentionIsa isa : {cpu::AttentionIsa::Scalar, cpu::AttentionIsa::Avx2, cpu::AttentionIsa::Avx512})
+    if (cpu::attention_isa_supported(isa)) v.push_back(isa);
+  return v;
+}
+
+// Long context with SmolLM2's head size and GQA group: a 2,200-token prompt prefilled in chunks (several key tiles per block,
+// many query tiles per pass), then worker passes whose few queries get the keys split across the threads
+// (partial softmaxes combined; masses and drill rows from the combination), with both attention loops.
+TEST(HogwildOracleLarge, LongContext) {
+  for (cpu::AttentionIsa isa : all_isas())
+    for (LayoutKind kind : {LayoutKind::Combined, LayoutKind::Contiguous}) {
+      // Keep the test short: the plain loops with one layout; sanitizer builds the best loops with one layout.
+      if (isa == cpu::AttentionIsa::Scalar && kind == LayoutKind::Contiguous) continue;
+      if (test::kSanitizedBuild && (isa != cpu::best_attention_isa() || kind == LayoutKind::Contiguous)) continue;
+      IsaScope scope(isa);
+      SCOPED_TRACE(std::string(cpu::attention_isa_name(isa)) + " " + layout_name(kind));
+      Scenario sc(kind, 2, kShapes[4], RopeStyle::NeoX, 1e4, 31 + static_cast<uint32_t>(kind), true);
+      sc.set_sample(41);
+      const std::string first = kind == LayoutKind::Contiguous ? "prompt" : "common";
+      for (int chunk = 0; chunk < 4; ++chunk) sc.prefill(first, 550);
+      prefill_all(sc, kind, 2, true);
+      random_history(sc, kind, 2, 4);
+      EXPECT_GT(sc.checked(), 0);
+      EXPECT_LT(sc.max_err(), 1e-5);
+    }
+}
+
+// Every layout with the plain (non-vector) attention loops, a few shapes.
+TEST(HogwildOracleLarge, PlainLoops) {
+  IsaScope scope(cpu::AttentionIsa::Scalar);
+  for (LayoutKind kind : {LayoutKind::Contiguous, LayoutKind::Interleaved, LayoutKind::Combined})
+    for (int shape : {0, 2}) {
+      Scenario sc(kind, 3, kShapes[shape], RopeStyle::Interleaved, 1e4, 500 + static_cast<uint32_t>(kind) * 10 + shape, true);
+      prefill_all(sc, kind, 3, false);
+      random_history(sc, kind, 3, 12);
+      EXPECT_GT(sc.checked(), 0) << layout_name(kind);
+    }
+}
+
 TEST(HogwildAttentionApi, LayoutsAndErrors) {
   Rope rope(8, 8, 1e4, RopeStyle::NeoX);
   HogwildAttention c(1, 2, 4, 8, rope, Layout(LayoutKind::Combined, 3), 3, 100);
@@ -441,6 +482,25 @@ TEST(HogwildAttentionApi, LayoutsAndErrors) {
   ForwardBatch bad = ForwardBatch::from_rows({{1, 2}, {1}, {1}});
   bad.tokens[1] = ForwardBatch::kPad;  // row 0: real, pad → padding on the right
   EXPECT_THROW(c.begin_pass(bad), ConfigError);
+}
+
+// Issue #20, defect 3: a merge grows the views that hold common but not the merged step (interleaved: the other
+// workers'). The check names the first view that would pass the context; combined views hold every step, so a
+// merge never grows them; the own worker's view never grows.
+TEST(HogwildAttentionApi, MergeMayNotPushAViewPastTheContext) {
+  const Layout inter(LayoutKind::Interleaved, 2);  // common, step:0, step:1
+  EXPECT_EQ(inter.merge_overflow({10, 5, 4}, 0, 1, 15), "");  // worker 2: 11 + 4 = 15
+  const std::string full = inter.merge_overflow({10, 5, 4}, 0, 2, 15);
+  EXPECT_NE(full.find("context full"), std::string::npos) << full;
+  EXPECT_NE(full.find("worker 2's view 16 tokens"), std::string::npos) << full;
+  EXPECT_NE(inter.merge_overflow({10, 5, 4}, 1, 4, 15), "");  // worker 1: 14 + 5
+  // Combined: common, hdr_others, step:0, marker:0, step:1, marker:1, hdr_own; each view holds both steps.
+  const Layout comb(LayoutKind::Combined, 2);
+  EXPECT_EQ(comb.merge_overflow({10, 2, 5, 1, 4, 1, 2}, 0, 5, 10 + 2 + 5 + 4 + 1 + 2), "");
+  // The cache refuses such a merge before changing anything.
+  Rope rope(8, 8, 1e4, RopeStyle::NeoX);
+  HogwildAttention c(1, 2, 4, 8, rope, inter, 2, 100);
+  EXPECT_NO_THROW(c.merge_step(0, 0));
 }
 
 }  // namespace

@@ -39,8 +39,8 @@ std::string error_of(const json& j) {
 }
 
 // A valid minimal preset with one field replaced (path like "sampling.top_p").
-json with_field(const std::string& section, const std::string& key, const json& value) {
-  json j = {{"schema", "hogwild-preset"}, {"version", 1}};
+json with_field(const std::string& section, const std::string& key, const json& value, int version = 2) {
+  json j = {{"schema", "hogwild-preset"}, {"version", version}};
   if (section.empty())
     j[key] = value;
   else
@@ -153,8 +153,15 @@ TEST(Preset, RoundTripIsExact) {
   p.step.openers = {"{prefix}Start."};
   p.collaboration.interval = 256;
   p.finisher.max_tokens = 64;
-  p.banned = {{"#", "</think>", "<|im_end|>"}, true};
-  p.stop = {false, false};
+  p.step.end_rule = StepEndRule::Token;
+  p.step.fences = false;
+  p.step.merge = StepMerge::SamePass;
+  p.collaboration.count_from = CollabCountFrom::Openers;
+  p.banned.strings = {"#", "</think>", "<|im_end|>"};
+  p.banned.exact = {"{bos}", "\n\n", "Ü"};
+  p.banned.ids = {0, 7, 2147483647};
+  p.banned.eos = true;
+  p.stop = {false, false, AnswerRule::Number};
   p.budget.max_passes = 12345;
   p.sampling = {0.7, 40, 0.8, 0.05, 1.1, 18446744073709551615ull};
   p.statistics = {false, 7};
@@ -162,6 +169,53 @@ TEST(Preset, RoundTripIsExact) {
   save_preset(p, out);
   EXPECT_EQ(preset_to_json(load_preset(out)), preset_to_json(p));
   EXPECT_EQ(dir.entries().size(), shipped + 1);  // the shipped copies and custom.json: no temp files left behind
+}
+
+TEST(Preset, VersionOneFilesLoadWithTheVersionOneMechanics) {
+  // A version-1 file (every field it can have) reads as before; the new fields take the version-1 behaviour, and
+  // saving writes version 2.
+  json j = preset_to_json(Preset{});
+  j["version"] = 1;
+  for (const char* k : {"end_rule", "fences", "merge"}) j["step"].erase(k);
+  j["collaboration"].erase("count_from");
+  j["banned"].erase("exact");
+  j["banned"].erase("ids");
+  j["stop"].erase("answer");
+  const Preset p = preset_from_json(j, "old.json");
+  EXPECT_EQ(p.step.end_rule, StepEndRule::Text);
+  EXPECT_TRUE(p.step.fences);
+  EXPECT_EQ(p.step.merge, StepMerge::NextPass);
+  EXPECT_EQ(p.collaboration.count_from, CollabCountFrom::FirstSampled);
+  EXPECT_TRUE(p.banned.exact.empty());
+  EXPECT_TRUE(p.banned.ids.empty());
+  EXPECT_EQ(p.stop.answer, AnswerRule::Any);
+  EXPECT_EQ(preset_to_json(p), preset_to_json(Preset{}));
+  EXPECT_EQ(preset_to_json(p)["version"], 2);
+}
+
+TEST(Preset, PaperOfficialSelectsTheOfficialMechanics) {
+  const Preset p = load_preset(presets_dir() / "paper-official.json");
+  EXPECT_EQ(p.step.end_rule, StepEndRule::Token);
+  EXPECT_FALSE(p.step.fences);
+  EXPECT_EQ(p.step.merge, StepMerge::SamePass);
+  EXPECT_EQ(p.collaboration.count_from, CollabCountFrom::FirstSampled);
+  EXPECT_EQ(p.collaboration.interval, 256);  // the default of the official main branch's generation.py
+  EXPECT_TRUE(p.banned.strings.empty());
+  EXPECT_EQ(p.banned.exact, (std::vector<std::string>{"#", "{bos}", "{eos}", "</think>"}));
+  EXPECT_FALSE(p.banned.eos);
+  EXPECT_FALSE(p.stop.on_eos);  // main bans EOS instead of stopping on it
+  EXPECT_EQ(p.stop.answer, AnswerRule::Number);
+  EXPECT_EQ(p.layout, PresetLayout::Combined);
+  EXPECT_EQ(p.workers, 2);
+  // The official block structure for two workers: common, "\n\n### Work in progress (others)\n\n", the other's
+  // step, "<...>\n\n### Work in progress (own)\n\n", the own step (our marker block carries the own header).
+  EXPECT_EQ(p.headers.others.substr(0, 2), "\n\n");
+  EXPECT_TRUE(p.headers.own.empty());
+  EXPECT_EQ(p.headers.marker.substr(0, 7), "<...>\n\n");
+  EXPECT_NE(p.headers.marker.find("(own)"), std::string::npos);
+  EXPECT_TRUE(p.prompt.generation_prefix.empty());
+  EXPECT_EQ(worker_opener(p, 0), "**Alice [1]:** Hi, I'm Alice. Here's how we can");
+  EXPECT_EQ(worker_opener(p, 1), "**Bob [1]:** Hi, I'm Bob.");
 }
 
 TEST(Preset, MissingFieldsTakeDefaultsAndCommentsAreAllowed) {
@@ -203,7 +257,8 @@ TEST(Preset, MalformedPresetsNameTheField) {
       {json{{"version", 1}}, "field \"schema\" is missing"},
       {json{{"schema", "other"}, {"version", 1}}, "field \"schema\" must be \"hogwild-preset\" (got \"other\")"},
       {json{{"schema", "hogwild-preset"}}, "field \"version\" is missing"},
-      {json{{"schema", "hogwild-preset"}, {"version", 2}}, "field \"version\" is 2"},
+      {json{{"schema", "hogwild-preset"}, {"version", 3}}, "field \"version\" is 3, but this build reads preset versions 1 and 2"},
+      {json{{"schema", "hogwild-preset"}, {"version", 0}}, "field \"version\" is 0"},
       {json{{"schema", "hogwild-preset"}, {"version", "1"}}, "field \"version\" must be an integer"},
       {with_field("", "wrokers", json::object()), "unknown field \"wrokers\""},
       {with_field("collaboration", "intreval", 5), "unknown field \"collaboration.intreval\""},
@@ -237,6 +292,25 @@ TEST(Preset, MalformedPresetsNameTheField) {
       {with_field("banned", "strings", json::array({""})), "field \"banned.strings[0]\""},
       {with_field("banned", "eos", "yes"), "field \"banned.eos\" must be true or false"},
       {with_field("statistics", "drill_layer", -2), "field \"statistics.drill_layer\""},
+      // Version 2: the step mechanics.
+      {with_field("step", "end_rule", "sentence"), "field \"step.end_rule\" must be \"text\" or \"token\" (got \"sentence\")"},
+      {with_field("step", "merge", "later"), "field \"step.merge\" must be \"next_pass\" or \"same_pass\""},
+      {with_field("step", "fences", 1), "field \"step.fences\" must be true or false"},
+      {with_field("collaboration", "count_from", "start"), "field \"collaboration.count_from\" must be \"first_sampled\" or \"openers\""},
+      {with_field("stop", "answer", "int"), "field \"stop.answer\" must be \"any\" or \"number\""},
+      {with_field("banned", "ids", json::array({1, -2})), "field \"banned.ids[1]\" must be a token id (an integer >= 0) (got -2)"},
+      {with_field("banned", "ids", json::array({2147483648ll})), "field \"banned.ids[0]\""},
+      {with_field("banned", "ids", json::array({1.5})), "field \"banned.ids[0]\""},
+      {with_field("banned", "ids", 3), "field \"banned.ids\" must be a list of token ids"},
+      {with_field("banned", "exact", json::array({""})), "field \"banned.exact[0]\" must be a non-empty string"},
+      // ...which a version-1 file cannot use: an older build would not know them.
+      {with_field("step", "end_rule", "token", 1), "field \"step.end_rule\" is new in preset version 2, but this file says \"version\": 1"},
+      {with_field("step", "merge", "same_pass", 1), "field \"step.merge\" is new in preset version 2"},
+      {with_field("step", "fences", false, 1), "field \"step.fences\" is new in preset version 2"},
+      {with_field("collaboration", "count_from", "openers", 1), "field \"collaboration.count_from\" is new in preset version 2"},
+      {with_field("banned", "ids", json::array({1}), 1), "field \"banned.ids\" is new in preset version 2"},
+      {with_field("banned", "exact", json::array({"#"}), 1), "field \"banned.exact\" is new in preset version 2"},
+      {with_field("stop", "answer", "number", 1), "field \"stop.answer\" is new in preset version 2"},
   };
   for (const auto& c : cases) {
     const std::string msg = error_of(c.j);

@@ -1,4 +1,4 @@
-// Q4_0, Q4_1, Q4_K, Q5_K, Q6_K dequantization against the `gguf` Python package (numpy), on random blocks
+// Q4_0, Q4_1, Q5_0, Q5_1, Q4_K, Q5_K, Q6_K dequantization against the `gguf` Python package (numpy), on random blocks
 // written by tests/reference/make_quant_refs.py; and the same weights through the CPU matmul and a GGUF round trip.
 #include <cmath>
 #include <fstream>
@@ -9,8 +9,11 @@
 
 #include "common/thread_pool.h"
 #include "cpu/ops.h"
+#include "cpu/quant_dot.h"
 #include "fixtures.h"
 #include "model/gguf_types.h"
+#include "model/model.h"
+#include "real_models.h"
 
 namespace hogwild {
 namespace {
@@ -35,6 +38,8 @@ struct Case {
 };
 constexpr Case kCases[] = {{"Q4_0", DType::Q4_0, ggml_type::Q4_0},
                            {"Q4_1", DType::Q4_1, ggml_type::Q4_1},
+                           {"Q5_0", DType::Q5_0, ggml_type::Q5_0},
+                           {"Q5_1", DType::Q5_1, ggml_type::Q5_1},
                            {"Q4_K", DType::Q4_K, ggml_type::Q4_K},
                            {"Q5_K", DType::Q5_K, ggml_type::Q5_K},
                            {"Q6_K", DType::Q6_K, ggml_type::Q6_K}};
@@ -66,29 +71,101 @@ TEST(Quants, DequantizeMatchesGgufPython) {
   }
 }
 
-TEST(Quants, MatmulDequantizesRowsOnTheFly) {
+// matmul on gguf's values: the dequantizing path within fp32 rounding; the integer kernels (activations quantized
+// to 8 bits per block of 32 or 256) within the activation's quantization error, sum_j |w_j| * max|x in block| / 254.
+TEST(Quants, MatmulOnGgufValues) {
   const auto j = refs();
   ThreadPool pool(2);
+  const cpu::KernelLevel saved = cpu::kernel_level();
   for (const Case& c : kCases) {
-    SCOPED_TRACE(c.name);
-    const auto bytes = from_hex(j[c.name]["hex"].get<std::string>());
-    const auto expected = j[c.name]["values"].get<std::vector<double>>();
-    // View the blocks as a matrix of 2 rows (each row whole blocks) and multiply by x.
-    const int64_t n = static_cast<int64_t>(expected.size()), cols = n / 2;
-    TensorView w;
-    w.type = c.type;
-    w.dims = {cols, 2};
-    w.data = bytes.data();
-    w.nbytes = bytes.size();
-    std::vector<float> x(static_cast<size_t>(cols));
-    for (int64_t i = 0; i < cols; ++i) x[static_cast<size_t>(i)] = std::sin(0.1f * static_cast<float>(i));
-    float y[2];
-    cpu::matmul(w, x.data(), 1, y, pool);
-    for (int r = 0; r < 2; ++r) {
-      double ref = 0;
-      for (int64_t i = 0; i < cols; ++i) ref += expected[static_cast<size_t>(r * cols + i)] * x[static_cast<size_t>(i)];
-      EXPECT_NEAR(y[r], ref, 1e-4 * (1 + std::fabs(ref)));
+    for (cpu::KernelLevel level : {cpu::KernelLevel::Dequant, cpu::detected_kernel_level()}) {
+      SCOPED_TRACE(std::string(c.name) + " " + cpu::kernel_level_name(level));
+      cpu::set_kernel_level(level);
+      const auto bytes = from_hex(j[c.name]["hex"].get<std::string>());
+      const auto expected = j[c.name]["values"].get<std::vector<double>>();
+      // View the blocks as a matrix of 2 rows (each row whole blocks) and multiply by x.
+      const int64_t n = static_cast<int64_t>(expected.size()), cols = n / 2;
+      TensorView w;
+      w.type = c.type;
+      w.dims = {cols, 2};
+      w.data = bytes.data();
+      w.nbytes = bytes.size();
+      std::vector<float> x(static_cast<size_t>(cols));
+      for (int64_t i = 0; i < cols; ++i) x[static_cast<size_t>(i)] = std::sin(0.1f * static_cast<float>(i));
+      float y[2];
+      cpu::matmul(w, x.data(), 1, y, pool);
+      const int64_t block = std::max<int64_t>(32, dtype_block_size(c.type));
+      for (int r = 0; r < 2; ++r) {
+        double ref = 0, quant_bound = 0;
+        for (int64_t i = 0; i < cols; ++i) ref += expected[static_cast<size_t>(r * cols + i)] * x[static_cast<size_t>(i)];
+        for (int64_t b0 = 0; b0 < cols; b0 += block) {
+          double amax = 0, wsum = 0;
+          for (int64_t i = b0; i < b0 + block; ++i) {
+            amax = std::max(amax, std::fabs(double(x[static_cast<size_t>(i)])));
+            wsum += std::fabs(expected[static_cast<size_t>(r * cols + i)]);
+          }
+          quant_bound += amax / 254. * wsum;
+        }
+        EXPECT_NEAR(y[r], ref, 1e-4 * (1 + std::fabs(ref)) + (level == cpu::KernelLevel::Dequant ? 0. : quant_bound));
+      }
     }
+  }
+  cpu::set_kernel_level(saved);
+}
+
+// quantize_row (the writer's and the random models' quantizers, ggml's reference rules) round-trips through
+// dequantize_row within one step of the block's grid: |x - x'| <= d (Q4_0/Q5_0: the largest magnitude maps to
+// -2^(bits-1), so the other end may clamp by one step), <= d/2 with a minimum (Q4_1/Q5_1), plus f16 rounding.
+TEST(Quants, QuantizeRowRoundTrips) {
+  std::vector<float> x(256), back(256);
+  for (size_t i = 0; i < x.size(); ++i) x[i] = std::sin(0.37f * static_cast<float>(i)) * (1.f + static_cast<float>(i % 7));
+  for (DType t : {DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1}) {
+    SCOPED_TRACE(dtype_name(t));
+    std::vector<uint8_t> q(dtype_row_bytes(t, 256));
+    ASSERT_TRUE(quantize_row(t, x.data(), q.data(), 256));
+    dequantize_row(t, q.data(), back.data(), 256);
+    const int levels = t == DType::Q8_0 ? 255 : (t == DType::Q5_0 || t == DType::Q5_1) ? 31 : 15;
+    const bool with_min = t == DType::Q4_1 || t == DType::Q5_1;
+    for (int b = 0; b < 256; b += 32) {
+      float mn = x[b], mx = x[b];
+      for (int j = b; j < b + 32; ++j) mn = std::min(mn, x[j]), mx = std::max(mx, x[j]);
+      const float amax = std::max(std::fabs(mn), std::fabs(mx));
+      const float step = with_min ? (mx - mn) / levels : 2 * amax / (levels + 1);
+      const float bound = (with_min || t == DType::Q8_0 ? 0.5f : 1.f) * step + 2e-3f * amax;
+      for (int j = b; j < b + 32; ++j) EXPECT_NEAR(back[j], x[j], bound) << j;
+    }
+  }
+  EXPECT_FALSE(quantize_row(DType::Q4_K, x.data(), back.data(), 256));
+}
+
+// Qwen2.5-Coder-0.5B-Instruct Q4_K_M (llama.cpp's mix: Q5_0 for most matrices because 896 is not a multiple of 256,
+// Q4_K/Q6_K/Q8_0 for the rest) loads, and its Q5_0 token embedding rows equal what `gguf.quants.dequantize` (numpy)
+// makes of the same file: first four values and the sum of |x| over the 896 values, printed by gguf 0.19.0.
+TEST(Quants, Qwen25CoderQ4KMLoadsItsQ5_0Tensors) {
+  const std::string path = test::real_model("qwen25-coder");
+  ASSERT_FALSE(path.empty());
+  const Model m = load_model(path);
+  ASSERT_EQ(m.config.dim, 896);
+  EXPECT_EQ(m.weights.token_embd.type, DType::Q5_0);
+  EXPECT_EQ(m.weights.layers[0].wq.type, DType::Q5_0);
+  EXPECT_EQ(m.weights.layers[0].w_down.type, DType::Q6_K);
+  EXPECT_EQ(m.weights.output.type, DType::Q8_0);
+  struct Row {
+    int32_t token;
+    float first[4];
+    double abs_sum;
+  };
+  const Row rows[] = {{0, {-0.01709747314453125f, 0.02469635009765625f, 0.022796630859375f, 0.0113983154296875f}, 12.864501953125},
+                      {12345, {-0.0174102783203125f, 0.024871826171875f, 0.00994873046875f, 0.004974365234375f}, 11.400672912597656},
+                      {151935, {0.0193023681640625f, 0.0087738037109375f, -0.0228118896484375f, -0.0017547607421875f}, 7.3022613525390625}};
+  std::vector<float> got(896);
+  for (const Row& r : rows) {
+    SCOPED_TRACE(r.token);
+    dequantize_row(DType::Q5_0, m.weights.token_embd.row_ptr(r.token), got.data(), 896);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(got[static_cast<size_t>(i)], r.first[i]);
+    double abs_sum = 0;
+    for (float v : got) abs_sum += std::fabs(v);
+    EXPECT_NEAR(abs_sum, r.abs_sum, 1e-9);
   }
 }
 

@@ -150,6 +150,25 @@ TEST(Sampler, LastTopReportsProbabilities) {
   EXPECT_GT(top[0].second, top[1].second);
 }
 
+// Issue #20: the hover shows the sampled token's own probability and rank beside the candidates.
+TEST(Sampler, LastRankOfAnyToken) {
+  SamplingParams p;
+  p.temperature = 1;
+  Sampler s(p);
+  std::vector<float> l = {0.f, std::log(4.f), std::log(2.f), std::log(1.f), std::log(3.f)};  // probs 1:4:2:1:3 /11 (id 0 too)
+  s.sample(l);
+  const auto [p1, r1] = s.last_rank(1);
+  EXPECT_NEAR(p1, 4.0 / 11.0, 1e-6);
+  EXPECT_EQ(r1, 1);
+  EXPECT_EQ(s.last_rank(4).second, 2);
+  EXPECT_EQ(s.last_rank(2).second, 3);
+  EXPECT_EQ(s.last_rank(0).second, 4);  // ties (ids 0 and 3, 1/11 each) rank by id, as last_top orders them
+  EXPECT_EQ(s.last_rank(3).second, 5);
+  EXPECT_EQ(s.last_rank(99).second, 0);
+  const auto top = s.last_top(5);
+  for (size_t i = 0; i < top.size(); ++i) EXPECT_EQ(s.last_rank(top[i].first).second, static_cast<int>(i) + 1);
+}
+
 TEST(Sampler, ImpossibleValuesAreRejected) {
   auto expect_bad = [](auto mutate, const char* field) {
     SamplingParams p;

@@ -1,7 +1,9 @@
 // HogwildSession end to end on stories260K: Oracle 2 (one raw worker == plain decoding, token for token,
 // logits within 1e-5), every layout with 2 and 4 workers runs to its budget, the JSONL event stream
 // reconstructs every transcript and the history, same seed -> same run, full context stops cleanly.
+#include <chrono>
 #include <cmath>
+#include <string>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -9,10 +11,12 @@
 #include <gtest/gtest.h>
 
 #include "cpu/sequence_cache.h"
+#include "cpu/transformer.h"
 #include "common/error.h"
 #include "fixtures.h"
 #include "generation/model_bundle.h"
 #include "hogwild/event_json.h"
+#include "hogwild/model_fit.h"
 #include "hogwild/preset_library.h"
 #include "hogwild/session.h"
 #include "sampling/sampler.h"
@@ -100,7 +104,22 @@ TEST_P(LayoutRun, RunsToBudgetAndEventsReconstructTranscripts) {
   int stats_events = 0, finished_events = 0;
   for (const std::string& line : rec.lines) {
     const EngineEvent e = event_from_json(nlohmann::json::parse(line));
-    if (const auto* t = std::get_if<TokenEvent>(&e)) transcripts[static_cast<size_t>(t->worker)] += t->text;
+    if (const auto* t = std::get_if<TokenEvent>(&e)) {
+      transcripts[static_cast<size_t>(t->worker)] += t->text;
+      // The sampled token's own probability and rank (through JSON): consistent with the candidates shown.
+      if (t->inserted) {
+        EXPECT_EQ(t->rank, 0);
+      } else {
+        ASSERT_GE(t->rank, 1);
+        EXPECT_GT(t->prob, 0.f);
+        EXPECT_LE(t->prob, 1.f);
+        for (size_t i = 0; i < t->top.size(); ++i)
+          if (t->top[i].first == t->token) {
+            EXPECT_EQ(t->rank, static_cast<int>(i) + 1);
+            EXPECT_FLOAT_EQ(t->prob, t->top[i].second);
+          }
+      }
+    }
     if (const auto* f = std::get_if<StepFinishedEvent>(&e)) history += f->text;
     if (const auto* st = std::get_if<StatsEvent>(&e)) {
       ++stats_events;
@@ -204,6 +223,153 @@ TEST(Session, FullContextStopsWithAClearReason) {
   EXPECT_EQ(s.result()->reason, "context");
   EXPECT_NE(s.result()->message.find("context full"), std::string::npos) << s.result()->message;
   for (int w = 0; w < 4; ++w) EXPECT_LE(s.cache().view_length(w), b.model.config.context_length);
+}
+
+// Issue #20, defect 3: an interleaved 4-worker run showed "view 549 / 512": a step merge grows every other
+// worker's view (common + its own step) without a pass, so the views passed the context between passes. For
+// every layout and W, run to the context edge: after every pass no view exceeds the context, the run ends on
+// "context", and the last statistics' block lengths describe views within the context too. Both merge timings:
+// the step merges next pass (§12b) or in the pass that ended it (the official code's).
+class ContextEdge : public ::testing::TestWithParam<std::tuple<std::string, int, StepMerge>> {};
+
+TEST_P(ContextEdge, NoViewEverPassesTheContext) {
+  const auto [layout, workers, merge] = GetParam();
+  ModelBundle& b = stories();  // context 512
+  const int64_t ctx = b.model.config.context_length;
+  Preset p = preset("tiny-stories");
+  p.workers = workers;
+  p.layout = layout == "contiguous" ? PresetLayout::Contiguous : layout == "interleaved" ? PresetLayout::Interleaved : PresetLayout::Combined;
+  p.step.merge = merge;
+  p.budget.max_passes = 100000;
+  p.stop.on_eos = false;  // run until the context is full
+  HogwildSession s(b.model, *b.tokenizer, p, "Once upon a time", SessionOptions{2});
+  struct LastStats : EventObserver {
+    std::optional<StatsEvent> last;
+    int merges = 0;
+    void on_event(const EngineEvent& e) override {
+      if (const auto* st = std::get_if<StatsEvent>(&e)) last = *st;
+      merges += std::holds_alternative<StepFinishedEvent>(e) ? 1 : 0;
+    }
+  } obs;
+  s.set_observer(&obs);
+  int64_t longest = 0;
+  while (s.step()) {
+    for (int w = 0; w < workers; ++w) {
+      ASSERT_LE(s.cache().view_length(w), ctx) << "worker " << w << " after pass " << s.passes();
+      longest = std::max(longest, s.cache().view_length(w));
+    }
+  }
+  for (int w = 0; w < workers; ++w) ASSERT_LE(s.cache().view_length(w), ctx) << "worker " << w << " at the end";
+  ASSERT_TRUE(s.finished());
+  EXPECT_EQ(s.result()->reason, "context") << s.result()->message;
+  EXPECT_NE(s.result()->message.find("context full"), std::string::npos) << s.result()->message;
+  // It stopped AT the edge: the rejected pass or merge would have made a view longer than the context.
+  const std::string& m = s.result()->message;
+  const size_t at = m.find(" tokens, the model's context is");
+  ASSERT_NE(at, std::string::npos) << m;
+  const size_t from = m.find_last_of(' ', at - 1) + 1;
+  EXPECT_GT(std::stoll(m.substr(from, at - from)), ctx) << m;
+  EXPECT_GT(longest, ctx / 2);
+  if (layout != "contiguous") EXPECT_GT(obs.merges, 0);
+  ASSERT_TRUE(obs.last.has_value());
+  const Layout& lay = s.cache().layout();
+  for (int w = 0; w < workers; ++w) {
+    int64_t n = 0;
+    for (int id : lay.view(w)) n += obs.last->block_lengths[static_cast<size_t>(id)];
+    EXPECT_LE(n, ctx) << "statistics of the last pass, worker " << w;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryLayoutAndW, ContextEdge,
+                         ::testing::Combine(::testing::Values("combined", "interleaved", "contiguous"), ::testing::Values(1, 2, 3, 4, 8),
+                                            ::testing::Values(StepMerge::NextPass, StepMerge::SamePass)),
+                         [](const auto& info) {
+                           return std::get<0>(info.param) + "_W" + std::to_string(std::get<1>(info.param)) +
+                                  (std::get<2>(info.param) == StepMerge::SamePass ? "_same_pass" : "_next_pass");
+                         });
+
+// Issue #20: the preset follows the model, and the context-budget line before Start.
+TEST(ModelFit, RecommendedPresetByTemplateAndFamily) {
+  ModelConfig c;
+  c.context_length = 512;
+  c.dim = 64;
+  ChatTemplateInfo none, chatml, think, llama3;
+  chatml.kind = ChatTemplateKind::ChatML;
+  think.kind = ChatTemplateKind::ChatML;
+  think.thinking = true;
+  llama3.kind = ChatTemplateKind::Llama3;
+  EXPECT_EQ(recommended_preset(c, none), "tiny-stories");
+  EXPECT_EQ(recommended_preset(stories()), "tiny-stories");
+  c.architecture = "llama";
+  c.context_length = 8192;
+  c.dim = 576;
+  EXPECT_EQ(recommended_preset(c, chatml), "smollm2-hogwild");  // SmolLM2-135M-Instruct
+  EXPECT_EQ(recommended_preset(c, none), "hogwild-paper");      // a base model
+  EXPECT_EQ(recommended_preset(c, llama3), "hogwild-paper");
+  c.architecture = "qwen2";
+  EXPECT_EQ(recommended_preset(c, chatml), "qwen25-hogwild");   // Qwen2.5-0.5B-Instruct
+  EXPECT_EQ(recommended_preset(c, think), "hogwild-paper");     // QwQ, DeepSeek-R1-Distill
+  c.architecture = "qwen3";
+  EXPECT_EQ(recommended_preset(c, think), "hogwild-paper");
+  // Every recommended preset is shipped.
+  for (const char* name : {"tiny-stories", "hogwild-paper", "qwen25-hogwild", "smollm2-hogwild"}) EXPECT_NO_THROW(find_preset(name)) << name;
+}
+
+TEST(ModelFit, ChatTemplateMismatch) {
+  ChatTemplateInfo none, chatml;
+  chatml.kind = ChatTemplateKind::ChatML;
+  Preset p = preset("tiny-stories");  // "none"
+  EXPECT_EQ(chat_template_mismatch(p, none), "");
+  EXPECT_NE(chat_template_mismatch(p, chatml).find("uses no chat template"), std::string::npos);
+  p.chat_template = ChatTemplateKind::Auto;
+  EXPECT_EQ(chat_template_mismatch(p, chatml), "");
+  EXPECT_EQ(chat_template_mismatch(p, none), "");
+  p.chat_template = ChatTemplateKind::Llama3;
+  EXPECT_NE(chat_template_mismatch(p, chatml).find("Llama 3, but the model's template is ChatML"), std::string::npos);
+  EXPECT_NE(chat_template_mismatch(p, none).find("has no chat template"), std::string::npos);
+}
+
+TEST(ModelFit, ContextBudgetPredictsWhereARunStops) {
+  ModelBundle& b = stories();
+  for (int W : {2, 4}) {
+    Preset p = preset("tiny-stories");
+    p.workers = W;
+    p.budget.max_passes = 100000;
+    p.stop.on_eos = false;
+    const ContextBudget est = estimate_context_budget(b, p, "Once upon a time");
+    EXPECT_EQ(est.context, 512);
+    HogwildSession s(b.model, *b.tokenizer, p, "Once upon a time", SessionOptions{2});
+    s.prefill();
+    EXPECT_EQ(est.prompt_tokens, static_cast<int64_t>(s.prompt_ids().size()));
+    while (s.step()) {
+    }
+    ASSERT_EQ(s.result()->reason, "context");
+    // The estimate leaves out step prefixes: the run stops somewhat before it, never after.
+    EXPECT_LE(s.passes(), est.passes_fit + 1) << "W=" << W;
+    EXPECT_GE(s.passes(), est.passes_fit * 6 / 10) << "W=" << W;
+  }
+}
+
+// Issue #20 (defect 9): the run's tok/s (FinishedEvent.seconds) counts the passes, not the finisher's decoding.
+TEST(Session, FinisherTimeIsNotInTheRunsSeconds) {
+  ModelBundle& b = stories();
+  Preset p = preset("tiny-stories");
+  p.budget.max_passes = 4;
+  p.stop.on_eos = false;
+  p.finisher.text = "\nThe end. The answer is \\boxed{";
+  p.finisher.max_tokens = 300;
+  HogwildSession s(b.model, *b.tokenizer, p, "Once upon a time", SessionOptions{1});
+  const auto t0 = std::chrono::steady_clock::now();
+  s.prefill();
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(s.step());
+  const auto t1 = std::chrono::steady_clock::now();
+  ASSERT_FALSE(s.step());  // the last pass, then the finisher
+  const auto t2 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(s.finished());
+  ASSERT_NE(s.result()->message.find("finisher: \""), std::string::npos) << s.result()->message;
+  const double before = std::chrono::duration<double>(t1 - t0).count(), last = std::chrono::duration<double>(t2 - t1).count();
+  EXPECT_LE(s.result()->seconds, before + 0.5 * last) << "before " << before << " s, last pass + finisher " << last << " s";
+  EXPECT_DOUBLE_EQ(s.result()->seconds, s.elapsed_seconds());
 }
 
 TEST(Session, PromptLongerThanContextIsRejected) {

@@ -193,3 +193,48 @@ TEST(Finisher, AnswerComesFromTheContinuation) {
   ASSERT_EQ(extract_boxed_answer(response), std::nullopt);
   EXPECT_EQ(extract_boxed_answer(response + fin + "17}"), "17");
 }
+
+// ---- Step mechanics of preset version 2 (docs/PRESETS.md "Step mechanics").
+
+TEST(EndsStep, TokenRuleNeedsTheWholeSeparatorInTheSampledToken) {
+  // "\n" "\n" as two tokens: the text rule ends the step at the second one; the token rule never does, because
+  // neither token's own text holds "\n\n" (SmolLM2 writes paragraphs like this).
+  const std::string text = "**Alice [1]:** Hi, I'm Alice.\n";
+  EXPECT_TRUE(ends_step(StepEndRule::Text, text, "\n", /*token_contains_separator=*/false, kSep, true));
+  EXPECT_FALSE(ends_step(StepEndRule::Token, text, "\n", false, kSep, true));
+  // One "\n\n" (or ".\n\n") token: both rules end the step.
+  EXPECT_TRUE(ends_step(StepEndRule::Token, "Hi, I'm Alice.", "\n\n", true, kSep, true));
+  EXPECT_TRUE(ends_step(StepEndRule::Token, "Hi, I'm Alice", ".\n\n", true, kSep, true));
+  // The token rule keeps the sentence test of the text before the last separator.
+  EXPECT_FALSE(ends_step(StepEndRule::Token, "First, x = 2,", "\n\n", true, kSep, true));
+  EXPECT_FALSE(ends_step(StepEndRule::Token, "Let me think", "\n\n", true, kSep, true));
+  // The official rule cuts the decoded step at its LAST separator: a "\n\n\n" token after a sentence ends it.
+  EXPECT_TRUE(ends_step(StepEndRule::Token, "Done.", "\n\n\n", true, kSep, true));
+}
+
+TEST(EndsStep, FencesCanBeSwitchedOff) {
+  // The official main code ends a step inside an open code block; the newer code (and our default) does not.
+  const std::string open_code = "Let me check it.\n```python\nprint(1).";
+  EXPECT_FALSE(ends_step(open_code, "\n\n", kSep, /*fences=*/true));
+  EXPECT_TRUE(ends_step(open_code, "\n\n", kSep, /*fences=*/false));
+  EXPECT_TRUE(ends_step(StepEndRule::Token, "We get $$x = 1.", "\n\n", true, kSep, false));
+  EXPECT_FALSE(ends_step(StepEndRule::Token, "We get $$x = 1.", "\n\n", true, kSep, true));
+}
+
+TEST(BoxedAnswer, NumberRuleIsPythonFloat) {
+  // Accepted by Python's float() (the official math answer test) ...
+  for (const char* s : {"42", "-3", "+2.5", " 7 ", ".5", "5.", "1e3", "1E-3", "2.5e+2", "1_000", "1_0.2_5", "inf",
+                        "-Infinity", "NaN", "\t12\n"})
+    EXPECT_TRUE(is_number_answer(s)) << s;
+  // ... and rejected by it.
+  for (const char* s : {"", " ", "3/4", "x=2", "1,000", "1__0", "_1", "1_", "1e", "e5", ".", "-", "12a", "infinit",
+                        "\\frac{1", "5, 7", "0x10", "1 2"})
+    EXPECT_FALSE(is_number_answer(s)) << s;
+  // The answer rule picks the rightmost \boxed{} whose content is a number; text answers are skipped.
+  const std::string t = "\\boxed{12} then \\boxed{x = 3} and \\boxed{ 4.5 } and \\boxed{n}";
+  EXPECT_EQ(extract_boxed_answer(t, AnswerRule::Any), "n");
+  EXPECT_EQ(extract_boxed_answer(t, AnswerRule::Number), "4.5");
+  EXPECT_EQ(extract_boxed_answer("\\boxed{\\frac{1}{2}}", AnswerRule::Number), std::nullopt);
+  EXPECT_EQ(finisher_answer("is \\boxed{", "four}", AnswerRule::Number), std::nullopt);
+  EXPECT_EQ(finisher_answer("is \\boxed{", "4}", AnswerRule::Number), "4");
+}

@@ -5,14 +5,24 @@
 #   run(command="bash tests/gpu/run_gpu_checks.sh build-gpu-bundle", carry=["build-gpu-bundle"], timeout_s=480)
 # Steps, each under its own timeout, logs under $OUT (or ./gpu-checks-out when $OUT is unset):
 #   1 machine   nvidia-smi, driver/CUDA version, glibc, library resolution of the carried binaries
-#   2 ctest     ctest -L gpu in the bundle: test_gpu_backend (probe) + test_backend_ops (parity harness)
-#   3 perf      test_backend_ops perf (copy bandwidth, GEMM)
-#   4 bench     hogwild-bench --backend cuda (1B and 8B shapes, W 1/2/4/8, ctx 1k/4k/16k, attention microbench)
+#   2 ctest     ctest -L gpu in the bundle: test_gpu_backend (probe), test_backend_ops (parity harness: ops, the
+#               dequantizing mat-vec kernels of every quantized type, attention, merges), test_cuda_session (the whole
+#               HogwildSession on CUDA vs CPU: stories260K every layout × W 1/2/4 × 200 passes, a Q8_0 variant,
+#               SmolLM2 Q4_1 W=2 × 64 passes), test_session_reference on CUDA (the independent numpy session
+#               reference, token for token, through the real plugin)
+#   3 perf      test_backend_ops perf (copy bandwidth, mat-vec per weight type at 8B shapes)
+#   4 bench     hogwild-bench --backend cuda: SmolLM2 Q4_1 (the real file, W 1/2/4/8), then random Llama-3.2-1B and
+#               Llama-3.1-8B shapes in q4_k and bf16 (W 1/2/4/8, ctx 1k/4k/16k: tok/s, % of the copy-bandwidth
+#               roofline, host µs per pass), attention vs plain single-block attention at 4k and 16k
 # The last lines printed are a short summary table. Exit code: 0 all passed, 1 something failed, 77 no device.
 # Without a GPU (tested on the development machine) every GPU step reports SKIPPED and the script exits 77.
 set -u
 bundle=${1:-build-gpu-bundle}
 bundle=$(cd "$bundle" 2>/dev/null && pwd) || { echo "run_gpu_checks: no bundle folder '${1:-build-gpu-bundle}' (run tests/gpu/prepare_gpu_bundle.sh and carry it)"; exit 1; }
+# The binaries, libraries and fixtures travel compressed (OpenBLAS alone is 35 MB): unpack once.
+if [ -f "$bundle/bundle.tar.gz" ] && [ ! -x "$bundle/bin/test_backend_ops" ]; then
+  tar -C "$bundle" -xzf "$bundle/bundle.tar.gz" || { echo "run_gpu_checks: cannot unpack $bundle/bundle.tar.gz"; exit 1; }
+fi
 out=${OUT:-$PWD/gpu-checks-out}
 mkdir -p "$out"
 summary=$out/summary.txt
@@ -48,6 +58,8 @@ export LD_LIBRARY_PATH="$bundle/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 export HOGWILD_CUDA_PLUGIN="$bundle/bin/libhogwild_cuda.so"
 export HOGWILD_MODELS_DIR="$bundle/models"
 export HOGWILD_LOG_LEVEL=warn
+smol=""
+[ -f "$bundle/smollm2.gguf" ] && smol="$bundle/smollm2.gguf" && export HOGWILD_SMOLLM2="$smol"
 if ldd "$bundle/bin/libhogwild_cuda.so" 2>/dev/null | grep -q "not found"; then
   for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/cuda-13*/lib64 /usr/lib/x86_64-linux-gnu \
            $(python3 -c 'import nvidia, os; print(" ".join(os.path.join(p, s, "lib") for p in nvidia.__path__ for s in os.listdir(p)))' 2>/dev/null); do
@@ -78,9 +90,18 @@ cat >"$bundle/CTestTestfile.cmake" <<CT
 add_test(test_gpu_backend "$bundle/bin/test_gpu_backend")
 set_tests_properties(test_gpu_backend PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 60)
 add_test(test_backend_ops "$bundle/bin/test_backend_ops")
-set_tests_properties(test_backend_ops PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 400)
+set_tests_properties(test_backend_ops PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 200)
+add_test(test_cuda_session "$bundle/bin/test_cuda_session")
+set_tests_properties(test_cuda_session PROPERTIES LABELS "gpu" SKIP_RETURN_CODE 77 TIMEOUT 150)
 CT
-step ctest 420 ctest --test-dir "$bundle" -L gpu -V --timeout 400
+# The independent session reference through the real plugin (a GoogleTest program: no exit code 77, so only with a device).
+if [ $rc_probe -eq 0 ]; then cat >>"$bundle/CTestTestfile.cmake" <<CT
+add_test(test_session_reference_cuda "$bundle/bin/test_session_reference" --gtest_filter=*cuda*)
+set_tests_properties(test_session_reference_cuda PROPERTIES LABELS "gpu" TIMEOUT 60
+  ENVIRONMENT "HOGWILD_SESSION_REF_REAL_CUDA=1;HOGWILD_REFERENCE_DIR=$bundle/reference;HOGWILD_MODELS_DIR=$bundle/models")
+CT
+fi
+step ctest 300 ctest --test-dir "$bundle" -L gpu -V --timeout 200
 [ $? -ne 0 ] && status=1
 grep -E "tests passed|Not Run|Skipped|\*\*\*Failed|checks, " "$out/ctest.log" | sed 's/^[0-9]*: //' | tail -6 | tee -a "$summary"
 if grep -qE " FAIL( |$)" "$out/ctest.log"; then
@@ -96,14 +117,17 @@ if [ $skipped -eq 1 ]; then
   [ $status -ne 0 ] && exit 1
   exit 77
 fi
-step perf 90 "$bundle/bin/test_backend_ops" perf || status=1
-step bench 300 "$bundle/bin/hogwild-bench" --backend cuda --json "$out/bench.json" || status=1
+step perf 60 "$bundle/bin/test_backend_ops" perf || status=1
+bench_models=()
+[ -n "$smol" ] && bench_models=(--model "$smol")
+step bench 240 "$bundle/bin/hogwild-bench" --backend cuda "${bench_models[@]}" --workers 1,2,4,8 --cuda-models llama-1b,llama-8b \
+  --weights q4_k,bf16 --contexts 1024,4096,16384 --passes 20 --repeats 1 --decode-tokens 64 --json "$out/bench.json" || status=1
 
 # ---- summary (last lines of the output)
 echo
 echo "================ summary ================"
-grep -E "copy bandwidth|gemm" "$out/perf.log" | sed 's/^ *//'
-grep -E "^CUDA:|^model|^llama" "$out/bench.log"
+grep -E "copy bandwidth|matmul" "$out/perf.log" | sed 's/^ *//'
+grep -E "^CUDA:|^Hogwild|^model|^llama|^smollm2|^SmolLM2" "$out/bench.log"
 cat "$summary"
 note "total $(($(date +%s) - t_start))s, status $status"
 exit $status

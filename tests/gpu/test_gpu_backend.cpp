@@ -2,7 +2,7 @@
 // SKIPPED (exit code 77, ctest's SKIP_RETURN_CODE) with the reason, never PASSED.
 #include <cstdio>
 
-#include "cuda/cuda_backend.h"
+#include "cuda/plugin_loader.h"
 
 int main() {
   const auto s = hogwild::cuda::probe_device();

@@ -1,12 +1,14 @@
 // Files: the preset editor round-trips every preset and shows validation errors; sessions and exports round
 // trip; malformed preset and session files give a one-line message box and leave the window usable.
 #include <QApplication>
+#include <QFileInfo>
 #include <QMessageBox>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include "common/error.h"
+#include "control_bar.h"
 #include "hogwild/event_json.h"
 #include "hogwild/preset_library.h"
 #include "main_window.h"
@@ -103,17 +105,47 @@ class TestFiles : public QObject {
   }
 
   void sessionRoundTrip() {
-    const SessionRecord r = sample();
-    save_session(r, path("s.hogwild.json"));
-    const SessionRecord back = load_session(path("s.hogwild.json"));
+    SessionRecord r = sample();
+    r.context = 512;
+    // Statistics of several passes, one whose rows do not sum to one and one of another shape: all round-trip.
+    StatsEvent odd = std::get<StatsEvent>(r.events[5]);
+    odd.pass = 2;
+    odd.mass = {0.9f, 0.9f, 0.95f, 0.f, 1.f, 0.00001f};
+    r.events.insert(r.events.begin() + 6, odd);
+    StatsEvent wide = odd;
+    wide.pass = 3;
+    wide.block_names.push_back("step:2");
+    wide.block_owner.push_back(1);
+    wide.block_lengths.push_back(1);
+    wide.mass = {0.25f, 0.25f, 0.25f, 0.25f, 0.1f, 0.2f, 0.3f, 0.4f};
+    r.events.insert(r.events.begin() + 7, wide);
+    save_session(r, path("s.hogwild"));
+    const SessionRecord back = load_session(path("s.hogwild"));
     QCOMPARE(back.task, r.task);
     QCOMPARE(back.model_path, r.model_path);
     QCOMPARE(back.worker_names, r.worker_names);
+    QCOMPARE(back.context, qint64(512));
     QCOMPARE(back.events.size(), r.events.size());
-    for (size_t i = 0; i < r.events.size(); ++i) QCOMPARE(event_to_json(back.events[i]).dump(), event_to_json(r.events[i]).dump());
+    for (size_t i = 0; i < r.events.size(); ++i) {
+      if (const auto* s = std::get_if<StatsEvent>(&r.events[i])) {
+        // Masses are stored as 16-bit fixed point: within half a step of 1/65535.
+        const auto& b = std::get<StatsEvent>(back.events[i]);
+        QCOMPARE(b.block_lengths, s->block_lengths);
+        QCOMPARE(b.mass.size(), s->mass.size());
+        for (size_t k = 0; k < s->mass.size(); ++k) QVERIFY(std::abs(b.mass[k] - s->mass[k]) <= 0.5f / 65535.f + 1e-7f);
+        continue;
+      }
+      QCOMPARE(event_to_json(back.events[i]).dump(), event_to_json(r.events[i]).dump());
+    }
     QCOMPARE(preset_to_json(back.preset).dump(), preset_to_json(r.preset).dump());
     QCOMPARE(back.workerText(0), QString("Alice: Hi.\n"));
     QCOMPARE(back.history(), QString("Alice: Hi.\n"));
+    // Files of older builds (version 1, plain JSON) still open, numbers exact.
+    save_session_v1(r, path("old.hogwild.json"));
+    const SessionRecord old = load_session(path("old.hogwild.json"));
+    QCOMPARE(old.events.size(), r.events.size());
+    for (size_t i = 0; i < r.events.size(); ++i) QCOMPARE(event_to_json(old.events[i]).dump(), event_to_json(r.events[i]).dump());
+    QCOMPARE(old.context, qint64(0));  // version 1 did not store it
   }
 
   void malformedSessionsGiveOneLine() {
@@ -138,8 +170,22 @@ class TestFiles : public QObject {
     TokenEvent t;
     t.worker = 5;
     r.events.push_back(t);
-    save_session(r, path("w.json"));
-    QVERIFY_THROWS_EXCEPTION(ConfigError, load_session(path("w.json")));
+    save_session(r, path("w.hogwild"));
+    QVERIFY_THROWS_EXCEPTION(ConfigError, load_session(path("w.hogwild")));
+    // A truncated or corrupted version-2 file: one line, no crash.
+    QFile f(path("w.hogwild"));
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray good = f.readAll();
+    f.close();
+    for (const QByteArray& bad : {good.left(good.size() / 2), good.left(12), QByteArray(good).replace(40, 8, "garbage!")}) {
+      write(path("cut.hogwild"), bad);
+      try {
+        load_session(path("cut.hogwild"));
+        QFAIL("no error");
+      } catch (const ConfigError& e) {
+        QVERIFY2(QString(e.what()).startsWith("cut.hogwild: "), e.what());
+      }
+    }
   }
 
   void exportsContainTheTexts() {
@@ -169,22 +215,22 @@ class TestFiles : public QObject {
     QVERIFY(w.lastError().contains("bad-session.json"));
     for (auto* b : w.findChildren<QMessageBox*>()) b->close();
     // A good session replays into the panes without a model.
-    save_session(sample(), path("good.hogwild.json"));
-    QVERIFY(w.openSessionFile(path("good.hogwild.json")));
+    save_session(sample(), path("good.hogwild"));
+    QVERIFY(w.openSessionFile(path("good.hogwild")));
     QVERIFY(w.replaying());
     QCOMPARE(w.panes()->count(), 2);
     QCOMPARE(w.panes()->pane(0)->text(), QString("Alice: Hi.\n"));
     QCOMPARE(w.panes()->pane(1)->text(), QString("Bob: Yo"));
+    // Exports of the replayed session.
+    QVERIFY(w.saveSessionFile(path("again.hogwild")));
+    QCOMPARE(load_session(path("again.hogwild")).events.size(), sample().events.size());
+    QVERIFY(w.exportMarkdown(path("t.md")));
+    QVERIFY(w.exportJson(path("t.json")));
     // Presets save and load back through the window.
     w.applyPreset(load_preset(find_preset("hogwild-paper")), {});
     QVERIFY(w.savePresetFile(path("saved.json")));
     QVERIFY(w.openPresetFile(path("saved.json")));
     QCOMPARE(QString::fromStdString(w.preset().name), QString::fromStdString(load_preset(find_preset("hogwild-paper")).name));
-    // Exports of the replayed session.
-    QVERIFY(w.saveSessionFile(path("again.hogwild.json")));
-    QCOMPARE(load_session(path("again.hogwild.json")).events.size(), sample().events.size());
-    QVERIFY(w.exportMarkdown(path("t.md")));
-    QVERIFY(w.exportJson(path("t.json")));
     QVERIFY(w.exportHeatmapPng(path("h.png")));
     QImage png(path("h.png"));
     QVERIFY(!png.isNull() && png.width() > 100);

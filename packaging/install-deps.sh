@@ -4,10 +4,12 @@
 set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build pkg-config git ca-certificates curl
-  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev libxkbcommon-dev
+  qt6-base-dev qt6-base-dev-tools libqt6opengl6-dev qt6-charts-dev qt6-svg-dev libxkbcommon-dev
+  libsqlite3-dev zlib1g-dev
   libsentencepiece-dev libspdlog-dev libopenblas-dev nlohmann-json3-dev
   xvfb xauth imagemagick fonts-dejavu-core
   clang libclang-rt-14-dev libgtest-dev
+  python3 python3-pip
 )
 missing=()
 for p in "${PKGS[@]}"; do

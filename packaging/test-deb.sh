@@ -31,6 +31,15 @@ grep -q "Once upon a time, there was a little girl" "$root/out.txt"
 HOGWILD_PRESET_DIR= "$bin/hogwild-cli" --workers 2 --max-passes 10 --quiet --json > "$root/hw.json"
 grep -q '"reason":"budget"' "$root/hw.json"
 echo "ok: installed hogwild-cli runs (plain and Hogwild)"
+# The lab: the installed classroom set, an experiment on the installed presets, a report; the licenses.
+test -f "$root/fs/usr/share/doc/hogwild-studio/copyright"
+test -f "$root/fs/usr/share/doc/hogwild-studio/LICENSE.GPL-3.0"
+"$bin/hogwild-lab" import "$root/fs/usr/share/hogwild-studio/problems/classroom.jsonl" --limit 2 --out "$root/two.jsonl"
+printf '{"schema": "hogwild-lab-experiment", "version": 1, "model": "default", "problems": "two.jsonl",
+  "checkpoints": [4, 8], "arms": [{"preset": "tiny-stories", "workers": 2}], "controls": ["single"]}\n' > "$root/exp.json"
+HOGWILD_PRESET_DIR= "$bin/hogwild-lab" run "$root/exp.json" --quiet
+"$bin/hogwild-lab" report "$root/exp.db" | grep -q "Paired comparisons"
+echo "ok: installed hogwild-lab runs an experiment"
 if [ -x "$bin/hogwild-studio" ]; then
   QT_QPA_PLATFORM=offscreen XDG_RUNTIME_DIR=$root "$bin/hogwild-studio" --demo --passes 20 --screenshot "$root/shot.png"
   test -s "$root/shot.png"

@@ -109,18 +109,17 @@ void dot_rows(const float* wrow, const float* x, int64_t n, int64_t k, float* y,
     y[(i + 1) * ldy] = s1;
     i += 2;
   }
-  if (i < n) {  // one input: four accumulator chains (a single chain is bound by the FMA latency)
+  if (i < n) {  // one input: the same two chains (and order of additions) as above, so that a row's result does not
+                // depend on how many rows share the call (fused passes of several sessions: matmul's allow_blas)
     const float* xi = x + i * k;
-    v8f a0{}, a1{}, a2{}, a3{};
+    v8f a0{}, b0{};
     int64_t c = 0;
-    for (; c + 32 <= k8; c += 32) {
+    for (; c + 16 <= k8; c += 16) {
       a0 += load8(wrow + c) * load8(xi + c);
-      a1 += load8(wrow + c + 8) * load8(xi + c + 8);
-      a2 += load8(wrow + c + 16) * load8(xi + c + 16);
-      a3 += load8(wrow + c + 24) * load8(xi + c + 24);
+      b0 += load8(wrow + c + 8) * load8(xi + c + 8);
     }
     for (; c < k8; c += 8) a0 += load8(wrow + c) * load8(xi + c);
-    float s = hsum((a0 + a1) + (a2 + a3));
+    float s = hsum(a0 + b0);
     for (int64_t cc = k8; cc < k; ++cc) s += wrow[cc] * xi[cc];
     y[i * ldy] = s;
   }
@@ -199,12 +198,12 @@ void matmul_dequant_sgemm(const TensorView& w, const float* x, int64_t n, float*
 }
 }  // namespace
 
-void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool) {
+void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas) {
   const int64_t rows = w.rows(), k = w.cols();
   // Large batches (prompt prefill) of large matrices go to OpenBLAS SGEMM: ~1.8x faster than the row kernel on the
   // 15M/110M F32 shapes, 1.7-2.0x the integer kernels for quantized weights (dequantized tile by tile), but 25x
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
-  if (n >= 16 && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
+  if (allow_blas && n >= kBlasMinSlots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
     if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
                 static_cast<int>(k), 1.0f, x, static_cast<int>(k), static_cast<const float*>(w.data),

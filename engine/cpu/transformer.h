@@ -24,6 +24,10 @@ class Transformer {
   // because padding is on the left), or [rows*len][vocab] for every slot when all_slots is true.
   // Pass logits = nullptr to skip the classifier (prefill of text whose continuation is not sampled).
   void forward(const ForwardBatch& batch, AttentionCache& cache, float* logits, bool all_slots = false);
+  // false: every matmul on the row kernels, even for large batches (no OpenBLAS SGEMM), so each row's result is
+  // what it would be in a pass of its own with fewer than kBlasMinSlots slots (fused passes of several sessions).
+  void set_blas_allowed(bool on) { blas_allowed_ = on; }
+  bool blas_allowed() const { return blas_allowed_; }
 
  private:
   void ensure_buffers(int64_t slots);
@@ -38,6 +42,7 @@ class Transformer {
   // Activations, [slots][...], reused across passes.
   std::vector<float> x_, xb_, q_, k_, v_, att_, hb_, hb2_;
   int64_t slots_capacity_ = 0;
+  bool blas_allowed_ = true;
 };
 
 }  // namespace hogwild::cpu

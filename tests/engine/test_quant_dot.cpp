@@ -262,5 +262,56 @@ TEST(QuantDot, PrefillTilesThroughSgemmMatchDoublePrecision) {
   }
 }
 
+// allow_blas = false (a fused pass of several sessions, CpuBackend::forward_many): however many rows, each row's
+// result is bit for bit what a matmul of that row alone gives, for every type (F32 included) — the lab's batched
+// executor relies on it to give the same tokens as one run at a time.
+TEST(QuantDot, RowKernelsGiveEachRowItsOwnResultHoweverManyRows) {
+  std::mt19937 rng(12);
+  ThreadPool pool(2);
+  const int64_t rows = 160;  // rows * k >= 2^16: large enough for SGEMM when allowed
+  std::vector<TypeCase> cases(std::begin(kTypes), std::end(kTypes));
+  cases.push_back({DType::F32, {}});
+  cases.push_back({DType::F16, {}});
+  cases.push_back({DType::BF16, {}});
+  for (const TypeCase& c : cases) {
+    SCOPED_TRACE(dtype_name(c.type));
+    std::vector<uint8_t> wbytes;
+    if (c.type == DType::F32) {
+      std::normal_distribution<float> g(0.f, 0.05f);
+      std::vector<float> wf(static_cast<size_t>(rows * kK));
+      for (auto& v : wf) v = g(rng);
+      wbytes.resize(wf.size() * sizeof(float));
+      std::memcpy(wbytes.data(), wf.data(), wbytes.size());
+    } else if (c.type == DType::F16 || c.type == DType::BF16) {
+      std::normal_distribution<float> g(0.f, 0.05f);
+      std::vector<uint16_t> wh(static_cast<size_t>(rows * kK));
+      for (auto& v : wh) {
+        const float f = g(rng);
+        uint32_t bits;
+        std::memcpy(&bits, &f, 4);
+        v = c.type == DType::F16 ? fp32_to_fp16(f) : static_cast<uint16_t>(bits >> 16);
+      }
+      wbytes.resize(wh.size() * 2);
+      std::memcpy(wbytes.data(), wh.data(), wbytes.size());
+    } else {
+      wbytes = random_weights(c, rows, kK, rng);
+    }
+    TensorView w;
+    w.type = c.type;
+    w.dims = {kK, rows};
+    w.data = wbytes.data();
+    w.nbytes = wbytes.size();
+    const int64_t n = 37;  // groups of 8 and a remainder; >= kBlasMinSlots
+    const auto x = random_activations(n, kK, rng);
+    std::vector<float> all(static_cast<size_t>(n * rows)), one(static_cast<size_t>(rows));
+    matmul(w, x.data(), n, all.data(), pool, /*allow_blas=*/false);
+    for (int64_t i = 0; i < n; ++i) {
+      matmul(w, x.data() + i * kK, 1, one.data(), pool);
+      for (int64_t r = 0; r < rows; ++r)
+        ASSERT_EQ(all[static_cast<size_t>(i * rows + r)], one[static_cast<size_t>(r)]) << "input " << i << " row " << r;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace hogwild::cpu

@@ -123,6 +123,13 @@ class Backend {
     LogitsMode mode = LogitsMode::LastSlot;
   };
   virtual void forward_many(std::span<const CachePass> passes);
+  // True when forward_many fuses `p` with other such passes into ONE pass that is all-or-nothing (when it throws, no
+  // cache changed) and computes p's rows exactly as forward() of p alone would. The default (forward_many = one
+  // forward after the other, a failure leaves the earlier ones applied): false.
+  virtual bool fuses(const CachePass& p) const {
+    (void)p;
+    return false;
+  }
 
   // Prefills `ids` into `block` (1 row) in chunks of `chunk` tokens; the logits of the last token go to
   // last_logits ([vocab]) unless it is nullptr.

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "common/error.h"
+#include "cpu/ops.h"
 #include "model/rope.h"
 
 namespace hogwild {
@@ -104,10 +105,23 @@ void CpuBackend::forward(BackendCache& cache, const PassTarget& target, const Fo
   }
 }
 
+bool CpuBackend::fuses(const CachePass& p) const {
+  return p.batch && p.mode != LogitsMode::AllSlots && static_cast<int64_t>(p.batch->rows) * p.batch->len < cpu::kBlasMinSlots;
+}
+
 void CpuBackend::forward_many(std::span<const CachePass> passes) {
   // Fused only when every part wants the last slot's logits (or none); all-slot logits run one by one.
   const bool fusable = passes.size() > 1 && std::all_of(passes.begin(), passes.end(), [](const CachePass& p) { return p.mode != LogitsMode::AllSlots; });
   if (!fusable) return Backend::forward_many(passes);
+  // Parts that would run on the row kernels alone keep them in the fused pass (exact: fuses()); a part large
+  // enough for SGEMM alone lets the whole fused pass use it.
+  const bool exact = std::all_of(passes.begin(), passes.end(), [this](const CachePass& p) { return fuses(p); });
+  struct BlasScope {
+    cpu::Transformer& t;
+    bool was;
+    BlasScope(cpu::Transformer& tr, bool allow) : t(tr), was(tr.blas_allowed()) { t.set_blas_allowed(allow && was); }
+    ~BlasScope() { t.set_blas_allowed(was); }
+  } blas(transformer_, !exact);
   const ModelConfig& c = config();
   std::vector<std::vector<int32_t>> rows;
   std::vector<CacheGroup::Part> parts;

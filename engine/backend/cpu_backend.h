@@ -44,6 +44,9 @@ class CpuBackend final : public Backend {
   std::unique_ptr<BackendCache> create_cache(const Layout& layout) override;
   void forward(BackendCache& cache, const PassTarget& target, const ForwardBatch& batch, float* logits, LogitsMode mode) override;
   void forward_many(std::span<const CachePass> passes) override;
+  // Passes of fewer than cpu::kBlasMinSlots slots (decode steps of up to 15 workers): alone they run on the row
+  // kernels, and a fused pass of only such passes runs on the row kernels too (no SGEMM however many rows).
+  bool fuses(const CachePass& p) const override;
 
   cpu::Transformer& transformer() { return transformer_; }
   int threads() const { return threads_; }

@@ -3,6 +3,7 @@
 // a plain causal sequence cache of a backend until an answer, a stop token or max_tokens. Used by HogwildSession at
 // the end of a run and by the lab's forced-answer checkpoints (on a copy of the text, without disturbing the run).
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,8 +27,17 @@ struct FinisherOptions {
   int64_t prefill_chunk = 512;
 };
 
-// Errors of the backend (BackendError) propagate to the caller.
+// A finisher's plain cache kept between calls on texts that grow (the lab's checkpoints of one run): the next call
+// keeps the longest common token prefix of the old and new text and prefills only the rest (the prompt is then
+// prefilled once per run, not once per checkpoint). Tied to the backend that filled it.
+struct FinisherCache {
+  std::unique_ptr<BackendCache> cache;
+  std::vector<int32_t> ids;  // the tokens whose K/V the cache holds, in order
+};
+
+// Errors of the backend (BackendError) propagate to the caller. reuse: nullptr for a fresh cache of its own.
 FinisherRun run_finisher(Backend& backend, const Tokenizer& tok, const std::string& response,
-                         const Preset::Finisher& finisher, AnswerRule rule, const FinisherOptions& options);
+                         const Preset::Finisher& finisher, AnswerRule rule, const FinisherOptions& options,
+                         FinisherCache* reuse = nullptr);
 
 }  // namespace hogwild

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <stdexcept>
 #include <tuple>
 
 #include "common/error.h"
@@ -270,29 +271,56 @@ std::string HogwildSession::merge_pending(int w, int64_t pass, std::string& reas
 }
 
 bool HogwildSession::step() {
-  if (finished_) return false;
-  if (!prefilled_) prefill();
-  const auto t0 = std::chrono::steady_clock::now();
-  const ModelConfig& c = model_.config;
-  const Layout& layout = cache_->layout();
-  const int W = preset_.workers;
-  const int64_t pass = passes_;
+  if (!begin_pass()) return false;
+  return run_pass();
+}
 
+std::optional<Backend::CachePass> HogwildSession::begin_pass() {
+  if (finished_) return std::nullopt;
+  if (!prefilled_) prefill();
+  if (finished_) return std::nullopt;
+  pass_t0_ = std::chrono::steady_clock::now();
   std::vector<std::vector<int32_t>> rows;
   for (const Worker& wk : workers_) rows.push_back(wk.input);
-  logits_.resize(static_cast<size_t>(W) * c.vocab_size);
+  pass_batch_ = ForwardBatch::from_rows(rows);
+  logits_.resize(static_cast<size_t>(preset_.workers) * model_.config.vocab_size);
+  pass_open_ = true;
+  Backend::CachePass p;
+  p.cache = cache_.get();
+  p.target = PassTarget::workers();
+  p.batch = &pass_batch_;
+  p.logits = logits_.data();
+  p.mode = LogitsMode::LastSlot;
+  return p;
+}
+
+bool HogwildSession::run_pass() {
+  if (!pass_open_) throw std::logic_error("HogwildSession::run_pass without begin_pass");
   try {
-    backend_->forward(*cache_, PassTarget::workers(), ForwardBatch::from_rows(rows), logits_.data(), LogitsMode::LastSlot);
+    backend_->forward(*cache_, PassTarget::workers(), pass_batch_, logits_.data(), LogitsMode::LastSlot);
   } catch (const BackendError& e) {
     // The device failed (the backend rolled the pass back where it could): the run ends here with one message;
     // what the workers wrote stays (transcripts, history, events).
+    pass_open_ = false;
     finish("error", std::string(e.what()) + "; the run stops here", /*finisher=*/false);
     return false;
   } catch (const ConfigError& e) {
+    pass_open_ = false;
     if (!is_context_full(e)) throw;
     finish("context", std::string(e.what()) + "; the run stops here");
     return false;
   }
+  return end_pass();
+}
+
+bool HogwildSession::end_pass() {
+  if (!pass_open_) throw std::logic_error("HogwildSession::end_pass without begin_pass");
+  pass_open_ = false;
+  const auto t0 = pass_t0_;
+  const ModelConfig& c = model_.config;
+  const Layout& layout = cache_->layout();
+  const int W = preset_.workers;
+  const int64_t pass = passes_;
   ++passes_;
 
   // next_pass: steps finished in the previous pass join common now that their separator has K/V (§12b), in
@@ -426,7 +454,8 @@ void HogwildSession::finish(const std::string& reason, const std::string& messag
 void HogwildSession::run_finisher(FinishedEvent& f) {
   // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache.
   const FinisherRun r = hogwild::run_finisher(*backend_, tok_, assembled_response(), preset_.finisher, preset_.stop.answer,
-                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk});
+                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk},
+                                              options_.finisher_cache);
   if (!r.ran) {
     f.message += "; finisher skipped: " + r.skipped;
     return;

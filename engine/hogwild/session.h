@@ -9,6 +9,7 @@
 //              sample per worker -> step rules -> merges (§12b one pass later, or §8.4 at once: preset
 //              step.merge) -> events
 //   finish     budget, EOS, \boxed{} answer, full context, or stop(); then the finisher (§8.8) if needed
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -17,6 +18,7 @@
 
 #include "backend/backend.h"
 #include "hogwild/events.h"
+#include "hogwild/finisher.h"
 #include "hogwild/preset.h"
 #include "hogwild/step_rules.h"
 #include "generation/model_bundle.h"
@@ -41,6 +43,10 @@ struct SessionOptions {
   // The backend that computes the passes (created once per loaded model and shared by runs; it must outlive the
   // session). nullptr: the session makes its own CPU backend with `threads`.
   Backend* backend = nullptr;
+  // The §8.8 finisher's plain cache, kept by the caller across calls (FinisherCache: only what changed since its
+  // last use is prefilled; the lab passes the run's, which its forced answers at the checkpoints filled). nullptr:
+  // a fresh cache for the finisher.
+  FinisherCache* finisher_cache = nullptr;
 };
 
 class HogwildSession {
@@ -61,6 +67,17 @@ class HogwildSession {
 
   // Runs one forward pass for all workers. Returns false once the run has finished (then does nothing).
   bool step();
+  // The same pass in halves, for executors that run many sessions' passes as ONE batch of rows
+  // (Backend::forward_many; hogwild-lab's batched executor): step() = begin_pass() + run_pass().
+  //   begin_pass()  prefills when needed, then the inputs of the next pass (valid until end_pass/run_pass);
+  //                 nullopt once the run has finished.
+  //   end_pass()    after the caller ran that pass on backend(): merges, statistics, sampling, step rules, finish.
+  //                 Returns false once the run has finished.
+  //   run_pass()    runs the begun pass on backend() alone, then end_pass() (a forward that failed for a batch of
+  //                 sessions left every cache as it was: each session can then run its pass alone).
+  std::optional<Backend::CachePass> begin_pass();
+  bool end_pass();
+  bool run_pass();
   // Ends the run now (reason "stopped"), without the finisher.
   void stop();
   bool finished() const { return finished_.has_value(); }
@@ -160,6 +177,10 @@ class HogwildSession {
   int64_t generated_ = 0;
   double seconds_ = 0;
   std::optional<FinishedEvent> finished_;
+  // The pass between begin_pass() and end_pass().
+  bool pass_open_ = false;
+  ForwardBatch pass_batch_;
+  std::chrono::steady_clock::time_point pass_t0_;
 };
 
 }  // namespace hogwild

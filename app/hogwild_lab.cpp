@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
     if (a.command == "generate") return app::lab_generate(a);
     if (a.command == "import") return app::lab_import(a);
     if (a.command == "run") return app::lab_run(a);
+    if (a.command == "bench") return app::lab_bench(a);
     if (a.command == "report") return app::lab_report(a);
     if (a.command == "export") return app::lab_export(a);
     if (a.command == "plot") return lab_plot(a, argc, argv);

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
@@ -17,6 +19,7 @@
 #include "lab/arithmetic_generator.h"
 #include "lab/experiment_runner.h"
 #include "lab/report.h"
+#include "lab/run_executor.h"
 #include "model/default_model.h"
 
 namespace hogwild::app {
@@ -30,7 +33,8 @@ namespace {
 const std::map<std::string, std::set<std::string>> kValueFlags = {
     {"generate", {"n", "seed", "min-steps", "max-steps", "max-start", "out"}},
     {"import", {"format", "limit", "out", "question-column", "answer-column", "id-column", "check", "delimiter"}},
-    {"run", {"db", "model", "tokenizer", "backend", "threads", "log-level"}},
+    {"run", {"db", "model", "tokenizer", "backend", "threads", "batch", "log-level"}},
+    {"bench", {"model", "tokenizer", "backend", "threads", "batch", "log-level"}},
     {"report", {"compare"}},
     {"export", {"csv", "json"}},
     {"plot", {"out", "kind", "width", "height"}},
@@ -39,6 +43,7 @@ const std::map<std::string, std::set<std::string>> kSwitches = {
     {"generate", {}},
     {"import", {"skip-bad-lines"}},
     {"run", {"resume", "json", "quiet"}},
+    {"bench", {"json"}},
     {"report", {"json"}},
     {"export", {}},
     {"plot", {}},
@@ -141,8 +146,10 @@ Usage:
                           [--question-column C] [--answer-column C] [--id-column C] [--delimiter X]
                           [--check numeric|exact|boxed|regex|choice] [--out FILE]
   hogwild-lab run EXPERIMENT.json [--db FILE] [--resume] [--model PATH] [--tokenizer PATH]
-                  [--backend auto|cpu|cuda] [--threads N] [--json] [--quiet]
+                  [--backend auto|cpu|cuda] [--threads N] [--batch P] [--json] [--quiet]
   hogwild-lab run --resume EXPERIMENT.db          (or: hogwild-lab --resume EXPERIMENT.db)
+  hogwild-lab bench EXPERIMENT.json [--batch P]... [--model PATH] [--tokenizer PATH] [--backend auto|cpu|cuda]
+                    [--threads N] [--json]
   hogwild-lab report EXPERIMENT.db [--json] [--compare "ARM A" --compare "ARM B"]...
   hogwild-lab export EXPERIMENT.db (--csv FILE | --json FILE)      FILE "-" is standard output
   hogwild-lab plot EXPERIMENT.db --out FIG.png|FIG.svg [--kind accuracy|tokens|redundancy|all]
@@ -152,6 +159,9 @@ run: every (arm, problem, seed) of the experiment; each finished run is stored i
 the experiment's name with .db) in one transaction. On a terminal a progress bar with ETA is drawn; --json prints
 one JSON object per line (progress, run, done). Ctrl+C stops after writing what is done; --resume continues and
 skips every stored run. --backend auto (default) takes CUDA when usable, else the CPU; the results name the backend that ran.
+--batch P: P runs share each forward pass (default 8; 1: one run at a time; also "runs_per_pass" in the experiment).
+bench: runs the whole grid once per executor (sequential, then each --batch P; default 1 and 8) into scratch
+databases and prints the throughput of each and whether every run gave the same answer and tokens.
 Formats, metrics and statistics: docs/LAB.md.
 )";
 }
@@ -264,6 +274,7 @@ int lab_run(const LabArgs& a) {
   }
   const BackendChoice backend_choice = parse_backend_choice(a.value("backend", e.backend));
   if (a.has("threads")) e.threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
+  if (a.has("batch")) e.runs_per_pass = static_cast<int>(a.integer("batch", 0, 1, 256));
 
   std::error_code ec;
   if (fs::exists(db, ec) && !resume) {
@@ -279,7 +290,8 @@ int lab_run(const LabArgs& a) {
   const BackendSelection selected = select_backend(bundle.model, BackendOptions{backend_choice, e.threads, {}});
   const std::string backend = selected.backend->info().describe();
   lab::ResultStore store(db, /*create=*/true);
-  lab::ExperimentRunner runner(e, store, model, "sequential");
+  const std::unique_ptr<lab::RunExecutor> executor = lab::make_executor(bundle, *selected.backend, e.effective_runs_per_pass());
+  lab::ExperimentRunner runner(e, store, model, executor->name());
   if (runner.pending().empty()) {
     if (!quiet && !as_json) std::cerr << "hogwild-lab: all " << runner.total_runs() << " runs are already in " << db.string() << "\n";
     if (as_json) std::cout << json{{"event", "done"}, {"runs_total", runner.total_runs()}, {"runs_done", 0}, {"finished", true}}.dump() << "\n";
@@ -291,7 +303,6 @@ int lab_run(const LabArgs& a) {
   if (!quiet && !as_json)
     std::cerr << "hogwild-lab: " << runner.pending().size() << " of " << runner.total_runs() << " runs to do (" << runner.arms().size() << " arms) → "
               << db.string() << " on " << selected.describe() << "\n";
-  lab::SequentialExecutor executor(bundle, *selected.backend);
   lab::RunControl control;
   g_stop = &control.stop;
   std::signal(SIGINT, on_sigint);
@@ -317,7 +328,7 @@ int lab_run(const LabArgs& a) {
     if (as_json) std::cout << json{{"event", "run_failed"}, {"arm", t.arm->name}, {"problem", t.problem->id}, {"seed", t.seed}, {"error", error}}.dump() << "\n" << std::flush;
     else if (!quiet) std::cerr << (bar ? "\r\033[K" : "") << "hogwild-lab: run failed: " << lab::describe(t) << ": " << error << "\n";
   };
-  const lab::LabProgress p = runner.run(executor, control, cb);
+  const lab::LabProgress p = runner.run(*executor, control, cb);
   g_stop = nullptr;
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
@@ -335,6 +346,85 @@ int lab_run(const LabArgs& a) {
     if (!stopped) std::cout << lab::report_text(lab::build_report(store));
   }
   return stopped ? 130 : 0;
+}
+
+int lab_bench(const LabArgs& a) {
+  set_log_level(a.value("log-level", "warn"));
+  if (a.positional.size() != 1) throw ConfigError("bench: give one experiment file");
+  lab::Experiment e = lab::load_experiment(a.positional[0]);
+  if (a.has("threads")) e.threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
+  std::vector<int> batches = {1};
+  if (const auto it = a.flags.find("batch"); it != a.flags.end()) {
+    for (const std::string& v : it->second) {
+      LabArgs one;
+      one.flags["batch"] = {v};
+      const int p = static_cast<int>(one.integer("batch", 1, 1, 256));
+      if (std::find(batches.begin(), batches.end(), p) == batches.end()) batches.push_back(p);
+    }
+  } else {
+    batches.push_back(e.effective_runs_per_pass());
+  }
+  const bool as_json = a.has("json");
+  const auto [model, tokenizer] = resolve_model(e, a, true);
+  const ModelBundle bundle = open_model_bundle(model, tokenizer);
+  const BackendSelection selected = select_backend(bundle.model, BackendOptions{parse_backend_choice(a.value("backend", e.backend)), e.threads, {}});
+  const fs::path scratch = fs::temp_directory_path() / ("hogwild-lab-bench-" + std::to_string(::getpid()));
+  fs::create_directories(scratch);
+  struct Row {
+    std::string executor;
+    size_t runs = 0, failed = 0;
+    int64_t passes = 0, tokens = 0;
+    double seconds = 0;
+    std::map<std::string, std::pair<std::string, int64_t>> answers;  // describe(task) -> (answer, tokens)
+  };
+  std::vector<Row> rows;
+  try {
+    for (const int p : batches) {
+      const std::unique_ptr<lab::RunExecutor> executor = lab::make_executor(bundle, *selected.backend, p);
+      Row row;
+      row.executor = executor->name();
+      lab::ResultStore store(scratch / ("batch" + std::to_string(p) + ".db"), true);
+      lab::ExperimentRunner runner(e, store, model, executor->name());
+      if (!as_json) std::cerr << "hogwild-lab bench: " << runner.pending().size() << " runs with " << row.executor << " on " << selected.describe() << "\n";
+      lab::ExperimentRunner::Callbacks cb;
+      cb.run_stored = [&](const lab::RunTask& t, int64_t, const lab::RunResult& r) {
+        ++row.runs;
+        row.passes += r.passes;
+        row.tokens += r.tokens;
+        row.answers[lab::describe(t)] = {r.final_answer, r.tokens};
+      };
+      cb.run_failed = [&](const lab::RunTask&, const std::string&) { ++row.failed; };
+      lab::RunControl control;
+      const auto t0 = std::chrono::steady_clock::now();
+      runner.run(*executor, control, cb);
+      row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      rows.push_back(std::move(row));
+    }
+  } catch (...) {
+    std::error_code ec;
+    fs::remove_all(scratch, ec);
+    throw;
+  }
+  std::error_code ec;
+  fs::remove_all(scratch, ec);
+  const double base = rows.front().seconds;
+  json out = {{"experiment", e.name}, {"model", model}, {"backend", selected.backend->info().describe()}, {"executors", json::array()}};
+  if (!as_json) {
+    std::printf("%-14s %6s %8s %8s %9s %8s %12s %s\n", "executor", "runs", "passes", "tokens", "seconds", "tok/s", "x sequential", "same runs");
+  }
+  for (const Row& r : rows) {
+    const bool same = r.answers == rows.front().answers;
+    const double tps = r.seconds > 0 ? static_cast<double>(r.tokens) / r.seconds : 0.0;
+    const double speedup = r.seconds > 0 ? base / r.seconds : 0.0;
+    out["executors"].push_back({{"executor", r.executor}, {"runs", r.runs}, {"failed", r.failed}, {"passes", r.passes}, {"tokens", r.tokens},
+                                {"seconds", r.seconds}, {"tokens_per_second", tps}, {"speedup", speedup}, {"same_runs", same}});
+    if (!as_json)
+      std::printf("%-14s %6zu %8lld %8lld %9.2f %8.1f %11.2fx %s\n", r.executor.c_str(), r.runs, static_cast<long long>(r.passes),
+                  static_cast<long long>(r.tokens), r.seconds, tps, speedup, same ? "yes" : "NO (answers or token counts differ)");
+  }
+  if (as_json) std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+  else std::printf("model %s · %s\n", model.c_str(), selected.backend->info().describe().c_str());
+  return 0;
 }
 
 namespace {

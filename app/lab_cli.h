@@ -1,5 +1,5 @@
 #pragma once
-// hogwild-lab's commands (docs/LAB.md "Command line"): generate, import, run (--resume), report, export. `plot`
+// hogwild-lab's commands (docs/LAB.md "Command line"): generate, import, run (--resume), bench, report, export. `plot`
 // needs Qt Charts and lives in hogwild_lab.cpp. Every command returns the process exit code; a bad flag or file
 // throws ConfigError with one clear line.
 #include <map>
@@ -26,6 +26,8 @@ const char* lab_usage();
 int lab_generate(const LabArgs& a);
 int lab_import(const LabArgs& a);
 int lab_run(const LabArgs& a);
+// Throughput of the executors on one experiment (docs/PERFORMANCE.md, "Lab throughput").
+int lab_bench(const LabArgs& a);
 int lab_report(const LabArgs& a);
 int lab_export(const LabArgs& a);
 

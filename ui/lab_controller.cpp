@@ -52,7 +52,7 @@ bool LabController::start(const lab::Experiment& e, const QString& db_path, cons
     QString error;
     try {
       lab::ResultStore store(db, true);
-      lab::ExperimentRunner runner(e, store, model_path, "sequential");
+      lab::ExperimentRunner runner(e, store, model_path, lab::executor_name(e.effective_runs_per_pass()));
       {
         const TsanHandoff handoff(this);
         QMetaObject::invokeMethod(this, [this, p = static_cast<int>(runner.pending().size()), t = static_cast<int>(runner.total_runs())] {
@@ -64,7 +64,7 @@ bool LabController::start(const lab::Experiment& e, const QString& db_path, cons
       const BackendSelection selected =
           select_backend(bundle.model, BackendOptions{parse_backend_choice(e.backend), e.threads, {}});
       store.record_backend(selected.backend->info().describe());
-      lab::SequentialExecutor executor(bundle, *selected.backend);
+      const std::unique_ptr<lab::RunExecutor> executor = lab::make_executor(bundle, *selected.backend, e.effective_runs_per_pass());
       lab::ExperimentRunner::Callbacks cb;
       cb.progress = [this](const lab::LabProgress& p) {
         const TsanHandoff handoff(this);
@@ -79,7 +79,7 @@ bool LabController::start(const lab::Experiment& e, const QString& db_path, cons
         const TsanHandoff handoff(this);
         QMetaObject::invokeMethod(this, [this, text] { Q_EMIT runFailed(text); }, Qt::QueuedConnection);
       };
-      result = runner.run(executor, *control, cb);
+      result = runner.run(*executor, *control, cb);
     } catch (const std::exception& ex) {
       error = QString::fromUtf8(ex.what());
     }

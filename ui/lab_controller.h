@@ -1,6 +1,6 @@
 #pragma once
 // Runs a lab experiment off the GUI thread (docs/UI.md "Lab window"): one worker thread loads the model, runs the
-// ExperimentRunner with the sequential executor and writes the results database; the GUI gets queued signals.
+// ExperimentRunner with the experiment's executor (run_executor.h: batched, or sequential for runs_per_pass 1) and writes the results database; the GUI gets queued signals.
 // Pause and cancel are atomics the executor checks between forward passes, so the GUI never blocks on the engine.
 #include <atomic>
 #include <memory>

@@ -194,6 +194,12 @@ QWidget* LabWindow::buildSetup() {
   template_ = new QLineEdit(QStringLiteral("{question}"), w);
   form->addRow(tr("Checkpoints"), checkpoints_);
   form->addRow(tr("Seeds"), seeds_);
+  runs_per_pass_ = new QSpinBox(w);
+  runs_per_pass_->setRange(1, 64);
+  runs_per_pass_->setValue(lab::Experiment::kDefaultRunsPerPass);
+  runs_per_pass_->setToolTip(tr("runs that share every forward pass (the weights are read once for all of them); "
+                                "1 runs one after the other. Same results either way (docs/LAB.md, Executors)"));
+  form->addRow(tr("Runs per pass"), runs_per_pass_);
   form->addRow(tr("Task text"), template_);
   overrides_ = new QPlainTextEdit(w);
   overrides_->setPlaceholderText(tr("{ } — a JSON merge patch applied to every arm's preset, e.g. {\"finisher\": {\"max_tokens\": 32}}"));
@@ -355,6 +361,7 @@ std::optional<lab::Experiment> LabWindow::experimentFromForm(QString* error) con
   j["checkpoints"] = cps;
   j["seeds"] = seeds;
   j["task_template"] = template_->text().toStdString();
+  j["runs_per_pass"] = runs_per_pass_->value();
   nlohmann::json overrides = nlohmann::json::object();
   if (!overrides_->toPlainText().trimmed().isEmpty()) {
     try {
@@ -430,6 +437,7 @@ bool LabWindow::openExperiment(const QString& path) {
     setCheckpoints(cps.join(", "));
     setSeeds(seeds.join(", "));
     template_->setText(QString::fromStdString(e.task_template));
+    runs_per_pass_->setValue(e.effective_runs_per_pass());
     setControls(std::count(e.controls.begin(), e.controls.end(), lab::ArmKind::Single) > 0,
                 std::count(e.controls.begin(), e.controls.end(), lab::ArmKind::Independent) > 0);
     setOverrides(e.arms.front().overrides.empty() ? QString() : QString::fromStdString(e.arms.front().overrides.dump(1)));

@@ -101,6 +101,7 @@ class LabWindow : public QMainWindow {
   QCheckBox* independent_ = nullptr;
   QLineEdit* checkpoints_ = nullptr;
   QLineEdit* seeds_ = nullptr;
+  QSpinBox* runs_per_pass_ = nullptr;
   QLineEdit* template_ = nullptr;
   QPlainTextEdit* overrides_ = nullptr;
   QLineEdit* db_ = nullptr;

@@ -170,7 +170,7 @@ std::string_view to_string(ArmKind k) {
 Experiment experiment_from_json(const json& j, std::string_view source_name, const fs::path& base_dir) {
   const Reader r{std::string(source_name)};
   if (!j.is_object()) throw ConfigError(r.source + ": an experiment must be a JSON object");
-  r.only_known(j, "", {"schema", "version", "name", "description", "model", "tokenizer", "backend", "threads", "problems",
+  r.only_known(j, "", {"schema", "version", "name", "description", "model", "tokenizer", "backend", "threads", "runs_per_pass", "problems",
                        "task_template", "checkpoints", "seeds", "arms", "controls", "event_log"});
   if (!j.contains("schema") || j["schema"] != std::string(kExperimentSchema))
     r.fail("schema", "must be \"" + std::string(kExperimentSchema) + "\"" + (j.contains("schema") ? " (got " + j["schema"].dump() + ")" : " (missing)"));
@@ -188,6 +188,7 @@ Experiment experiment_from_json(const json& j, std::string_view source_name, con
     if (e.backend != "auto" && e.backend != "cpu" && e.backend != "cuda") r.fail("backend", "must be auto, cpu or cuda (got \"" + e.backend + "\")");
   }
   if (j.contains("threads")) e.threads = static_cast<int>(r.integer(j["threads"], "threads", 0, 1024));
+  if (j.contains("runs_per_pass")) e.runs_per_pass = static_cast<int>(r.integer(j["runs_per_pass"], "runs_per_pass", 1, 256));
   if (!j.contains("problems")) r.fail("problems", "is missing (a path, or a list of paths/objects)");
   for (const json& p : r.list(j["problems"])) e.problems.push_back(problem_source(r, p, "problems"));
   if (e.problems.empty()) r.fail("problems", "must name at least one problem set");
@@ -236,6 +237,7 @@ json experiment_to_json(const Experiment& e) {
   if (!e.tokenizer.empty()) j["tokenizer"] = e.tokenizer;
   j["backend"] = e.backend;
   if (e.threads) j["threads"] = e.threads;
+  if (e.runs_per_pass) j["runs_per_pass"] = e.runs_per_pass;
   json probs = json::array();
   for (const ProblemSource& s : e.problems) {
     json p = {{"path", s.path}};

@@ -56,6 +56,10 @@ struct Experiment {
   std::string tokenizer;
   std::string backend = "auto";    // auto | cpu | cuda (only cpu/auto work: the lab computes on the CPU)
   int threads = 0;
+  // Runs computed in the same forward passes (run_executor.h): 1 runs one after the other; 0: the default.
+  int runs_per_pass = 0;
+  int effective_runs_per_pass() const { return runs_per_pass > 0 ? runs_per_pass : kDefaultRunsPerPass; }
+  static constexpr int kDefaultRunsPerPass = 8;
   std::vector<ProblemSource> problems;
   std::string task_template = "{question}";  // {question}, {id}
   std::vector<int64_t> checkpoints;          // ascending forward-pass budgets; the last is the run's budget

@@ -41,13 +41,14 @@ AnswerForcer::AnswerForcer(const Tokenizer& tokenizer, std::vector<int32_t> stop
 
 AnswerForcer::~AnswerForcer() = default;
 
-ForcedAnswer AnswerForcer::force(const HogwildSession& s) {
+ForcedAnswer AnswerForcer::force(const HogwildSession& s, FinisherCache* reuse) {
   const AnswerRule rule = s.preset().stop.answer;
   if (auto a = extract_boxed_answer(written_text(s), rule)) return ForcedAnswer{*a, false, {}, {}};
-  return run_finisher(s.assembled_response(), s.preset().finisher, rule);
+  return run_finisher(s.assembled_response(), s.preset().finisher, rule, reuse);
 }
 
-ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher) {
+ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
+                                 FinisherCache* reuse) {
   if (streams.empty()) return {};
   std::string written, response = streams.front()->prompt_text();
   for (const HogwildSession* s : streams) {
@@ -56,14 +57,15 @@ ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& strea
   }
   const AnswerRule rule = streams.front()->preset().stop.answer;
   if (auto a = extract_boxed_answer(written, rule)) return ForcedAnswer{*a, false, {}, {}};
-  return run_finisher(response, finisher, rule);
+  return run_finisher(response, finisher, rule, reuse);
 }
 
-ForcedAnswer AnswerForcer::run_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule) {
+ForcedAnswer AnswerForcer::run_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
+                                        FinisherCache* reuse) {
   ForcedAnswer out;
   try {
     const FinisherRun r =
-        hogwild::run_finisher(backend_, tok_, response, finisher, rule, FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_});
+        hogwild::run_finisher(backend_, tok_, response, finisher, rule, FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_}, reuse);
     out.finisher_ran = r.ran;
     out.finisher_output = r.output;
     if (r.answer) out.answer = *r.answer;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "backend/backend.h"
+#include "hogwild/finisher.h"
 #include "hogwild/preset.h"
 #include "hogwild/session.h"
 
@@ -34,15 +35,17 @@ class AnswerForcer {
   AnswerForcer(const Tokenizer& tokenizer, std::vector<int32_t> stop_ids, Backend& backend, int64_t prefill_chunk = 512);
   ~AnswerForcer();
 
-  // The answer `s` would give if stopped by its budget now.
-  ForcedAnswer force(const HogwildSession& s);
+  // The answer `s` would give if stopped by its budget now. reuse: the run's finisher cache (FinisherCache: the
+  // common prefix with the previous checkpoint's text is not prefilled again), or nullptr.
+  ForcedAnswer force(const HogwildSession& s, FinisherCache* reuse = nullptr);
   // The independent control: the streams' written texts concatenated (stream order), else the finisher on
   // streams[0]'s prompt + every stream's response after its prompt.
-  ForcedAnswer force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher);
+  ForcedAnswer force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
+                     FinisherCache* reuse = nullptr);
   // Greedy finisher continuation of `response` (§8.8, hogwild::run_finisher — the session's own finisher);
   // `rule`: what a \boxed{} must hold (the preset's stop.answer).
   ForcedAnswer run_finisher(const std::string& response, const Preset::Finisher& finisher,
-                            AnswerRule rule = AnswerRule::Any);
+                            AnswerRule rule = AnswerRule::Any, FinisherCache* reuse = nullptr);
 
  private:
   const Tokenizer& tok_;

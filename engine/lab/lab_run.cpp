@@ -60,6 +60,8 @@ LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& t
   SessionOptions so;
   so.backend = &backend;
   so.top_candidates = 0;
+  // The session's own finisher at the end of the run continues from the forced answers' cache (one run, one text).
+  so.finisher_cache = &finisher_cache_;
   const std::vector<Preset> presets = stream_presets(task_);
   const bool independent = task_.arm->kind == ArmKind::Independent;
   for (size_t i = 0; i < presets.size(); ++i) {
@@ -99,10 +101,10 @@ void LabRun::record_checkpoint(int64_t budget, const ForcedAnswer& a) {
 }
 
 ForcedAnswer LabRun::force_now() {
-  if (task_.arm->kind != ArmKind::Independent) return forcer_.force(*streams_.front());
+  if (task_.arm->kind != ArmKind::Independent) return forcer_.force(*streams_.front(), &finisher_cache_);
   std::vector<const HogwildSession*> all;
   for (const auto& s : streams_) all.push_back(s.get());
-  return forcer_.force(all, task_.arm->preset.finisher);
+  return forcer_.force(all, task_.arm->preset.finisher, &finisher_cache_);
 }
 
 bool LabRun::advance() {
@@ -113,8 +115,25 @@ bool LabRun::advance() {
 
 void LabRun::step_streams() {
   if (!start_) start_ = std::chrono::steady_clock::now();
+  // Every stream's prefill before the first pass, as begin_streams() does: the event log is the same under both
+  // executors (the independent control's streams report their prefills, then their first pass).
+  for (auto& s : streams_)
+    if (!s->finished() && !s->prefilled()) s->prefill();
   for (auto& s : streams_)
     if (!s->finished()) s->step();
+}
+
+void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {
+  if (!start_) start_ = std::chrono::steady_clock::now();
+  for (auto& s : streams_)
+    if (!s->finished() && !s->prefilled()) s->prefill();
+  for (auto& s : streams_) {
+    if (s->finished()) continue;
+    if (std::optional<Backend::CachePass> p = s->begin_pass()) {
+      passes.push_back(*p);
+      sessions.push_back(s.get());
+    }
+  }
 }
 
 bool LabRun::after_pass() {

@@ -89,6 +89,10 @@ class LabRun {
   // sessions (docs/LAB.md "Executors") and then calls after_pass() on each run: checkpoints, early stops, results.
   void step_streams();
   bool after_pass();
+  // Batched executors: begins this pass on every unfinished stream (HogwildSession::begin_pass; prefills first
+  // when needed) and appends the passes and their sessions. The executor runs them (with other runs' passes) in one
+  // Backend::forward_many, calls end_pass() on each session, then after_pass() here.
+  void begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions);
   bool done() const { return done_; }
   int64_t passes() const { return passes_; }
   const RunTask& task() const { return task_; }
@@ -110,6 +114,8 @@ class LabRun {
   std::vector<std::unique_ptr<HogwildSession>> streams_;
   std::vector<std::unique_ptr<StreamObserver>> observers_;
   MetricsCollector metrics_;
+  // The forced answers' plain cache: each checkpoint prefills only what changed since the previous one.
+  FinisherCache finisher_cache_;
   EventLogWriter log_;
   RunResult result_;
   size_t next_checkpoint_ = 0;

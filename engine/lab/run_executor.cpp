@@ -1,6 +1,8 @@
 #include "lab/run_executor.h"
 
 #include <chrono>
+#include <algorithm>
+#include <deque>
 #include <optional>
 #include <thread>
 
@@ -41,6 +43,137 @@ void SequentialExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sin
     if (result) sink.run_finished(task, std::move(*result));
     else sink.run_failed(task, error);
   }
+}
+
+namespace {
+void wait_while_paused(const RunControl& control) {
+  while (control.pause && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+}  // namespace
+
+BatchedExecutor::BatchedExecutor(const ModelBundle& bundle, Backend& backend, int runs_per_pass)
+    : bundle_(bundle), backend_(backend), runs_per_pass_(runs_per_pass), forcer_(*bundle.tokenizer, bundle.stop_ids, backend) {
+  if (runs_per_pass < 1) throw ConfigError("runs per pass must be at least 1 (got " + std::to_string(runs_per_pass) + ")");
+}
+
+std::string BatchedExecutor::name() const { return executor_name(runs_per_pass_); }
+
+std::string executor_name(int runs_per_pass) {
+  return runs_per_pass == 1 ? "sequential" : "batched ×" + std::to_string(runs_per_pass);
+}
+
+void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, const RunControl& control) {
+  struct Slot {
+    const RunTask* task;
+    std::unique_ptr<LabRun> run;
+    std::string error;  // non-empty: the run failed this pass
+  };
+  std::deque<const RunTask*> queue;
+  for (const RunTask& t : tasks) queue.push_back(&t);
+  std::vector<Slot> slots;
+
+  while (true) {
+    // Refill the free slots (a run the engine rejects at once is reported and its slot refilled).
+    while (static_cast<int>(slots.size()) < runs_per_pass_ && !queue.empty()) {
+      if (control.stop) return;
+      const RunTask& task = *queue.front();
+      queue.pop_front();
+      sink.run_started(task);
+      try {
+        slots.push_back({&task, std::make_unique<LabRun>(bundle_, forcer_, task, backend_), {}});
+      } catch (const Error& e) {
+        sink.run_failed(task, e.what());
+      }
+    }
+    if (slots.empty()) return;
+    wait_while_paused(control);
+    if (control.stop) return;  // the runs in flight are abandoned, not reported
+
+    // Begin this pass in every run (a prefill that fails ends that run only), then ONE forward for all of them.
+    std::vector<Backend::CachePass> passes;
+    std::vector<HogwildSession*> sessions;
+    std::vector<size_t> owner;  // slot of each session
+    for (size_t i = 0; i < slots.size(); ++i) {
+      const size_t before = sessions.size();
+      try {
+        slots[i].run->begin_streams(passes, sessions);
+      } catch (const Error& e) {
+        slots[i].error = e.what();
+        passes.resize(before);
+        sessions.resize(before);
+      }
+      owner.resize(sessions.size(), i);
+    }
+    // The passes the backend fuses exactly (Backend::fuses: on the CPU, every pass of fewer than 16 token slots —
+    // decode steps) go into ONE forward_many; the others (a step start of many workers) run alone, as with the
+    // sequential executor, so every run computes the same numbers either way. A backend that does not fuse gets
+    // every pass alone.
+    std::vector<char> fused(sessions.size(), 0);
+    std::vector<Backend::CachePass> group;
+    for (size_t j = 0; j < sessions.size(); ++j)
+      if (slots[owner[j]].error.empty() && backend_.fuses(passes[j])) {
+        fused[j] = 1;
+        group.push_back(passes[j]);
+      }
+    if (group.size() > 1) {
+      try {
+        backend_.forward_many(group);
+      } catch (const Error&) {
+        std::fill(fused.begin(), fused.end(), 0);  // every cache is as it was: each session runs its pass alone
+      }
+    } else {
+      std::fill(fused.begin(), fused.end(), 0);
+    }
+    for (size_t j = 0; j < sessions.size(); ++j) {
+      Slot& slot = slots[owner[j]];
+      if (!slot.error.empty()) continue;
+      try {
+        if (fused[j]) sessions[j]->end_pass();
+        else sessions[j]->run_pass();
+      } catch (const Error& e) {
+        slot.error = e.what();
+      }
+    }
+
+    // Checkpoints, early stops and results; finished runs are reported in slot order and leave their slot.
+    int64_t in_flight = 0;
+    std::vector<Slot> kept;
+    std::vector<std::pair<const RunTask*, std::optional<RunResult>>> reports;
+    std::vector<std::string> errors;
+    for (Slot& slot : slots) {
+      bool more = false;
+      if (slot.error.empty()) {
+        try {
+          more = slot.run->after_pass();
+        } catch (const Error& e) {
+          slot.error = e.what();
+        }
+      }
+      if (!slot.error.empty()) {
+        reports.emplace_back(slot.task, std::nullopt);
+        errors.push_back(slot.error);
+      } else if (!more) {
+        reports.emplace_back(slot.task, slot.run->take_result());
+        errors.emplace_back();
+      } else {
+        in_flight += slot.run->passes();
+        kept.push_back(std::move(slot));
+      }
+    }
+    slots = std::move(kept);
+    sink.progress(in_flight);
+    // Outside the tries: an error of the sink (e.g. the database) is not a failed run; it ends the experiment.
+    for (size_t r = 0; r < reports.size(); ++r) {
+      if (reports[r].second) sink.run_finished(*reports[r].first, std::move(*reports[r].second));
+      else sink.run_failed(*reports[r].first, errors[r]);
+    }
+  }
+}
+
+std::unique_ptr<RunExecutor> make_executor(const ModelBundle& bundle, Backend& backend, int runs_per_pass) {
+  if (runs_per_pass < 1) throw ConfigError("--batch must be at least 1 (got " + std::to_string(runs_per_pass) + ")");
+  if (runs_per_pass == 1) return std::make_unique<SequentialExecutor>(bundle, backend);
+  return std::make_unique<BatchedExecutor>(bundle, backend, runs_per_pass);
 }
 
 }  // namespace hogwild::lab

@@ -1,6 +1,6 @@
 #pragma once
-// How lab runs are executed: the one small interface a batched executor (P runs × W workers as one batch of rows
-// per forward pass, on Backend::forward_many) will implement next to the sequential one. See docs/LAB.md,
+// How lab runs are executed: one small interface, two executors — sequential (one run at a time) and batched
+// (P runs × W workers as one batch of rows per forward pass, on Backend::forward_many). See docs/LAB.md,
 // "Executors".
 //
 // Contract of RunExecutor::execute():
@@ -60,5 +60,33 @@ class SequentialExecutor final : public RunExecutor {
   Backend* backend_;
   AnswerForcer forcer_;
 };
+
+// Up to `runs_per_pass` runs in flight; every pass is ONE Backend::forward_many over all their sessions' rows
+// (P runs × W workers; W one-worker streams for the independent control), so each weight is read once for all of
+// them. Prefills and the forced answers at checkpoints run per run. A finished run's slot is refilled from the
+// task list at once. A batched forward that fails (a context that is full, a device error) leaves every cache as it
+// was; that pass then runs session by session, so each run ends the way it would alone.
+// Tokens equal the sequential executor's while a pass stays on the row kernels (docs/LAB.md "Executors").
+class BatchedExecutor final : public RunExecutor {
+ public:
+  // The bundle and the backend must outlive the executor. runs_per_pass >= 1 (1: the sequential order, batched code).
+  BatchedExecutor(const ModelBundle& bundle, Backend& backend, int runs_per_pass);
+  // "batched ×P".
+  std::string name() const override;
+  int runs_per_pass() const { return runs_per_pass_; }
+  void execute(const std::vector<RunTask>& tasks, RunSink& sink, const RunControl& control) override;
+
+ private:
+  const ModelBundle& bundle_;
+  Backend& backend_;
+  int runs_per_pass_;
+  AnswerForcer forcer_;
+};
+
+// The executor `hogwild-lab run --batch P` and the Lab window use: sequential for P = 1, batched otherwise.
+// Throws ConfigError for P < 1.
+std::unique_ptr<RunExecutor> make_executor(const ModelBundle& bundle, Backend& backend, int runs_per_pass);
+// The name of make_executor's executor: "sequential" or "batched ×P".
+std::string executor_name(int runs_per_pass);
 
 }  // namespace hogwild::lab

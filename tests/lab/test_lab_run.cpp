@@ -2,6 +2,7 @@
 // not disturb the run), the written text the forcer searches equals an independent reconstruction from the
 // events, the control arms, and the experiment runner with its SQLite store (resume, no run lost or duplicated).
 #include <algorithm>
+#include <map>
 #include <cmath>
 #include <set>
 #include <tuple>
@@ -12,11 +13,13 @@
 #include "common/error.h"
 #include "fixtures.h"
 #include "generation/model_bundle.h"
+#include "hogwild/finisher.h"
 #include "hogwild/preset_library.h"
 #include "lab/experiment_runner.h"
 #include "lab/forced_answer.h"
 #include "lab/lab_run.h"
 #include "lab/report.h"
+#include "lab/run_executor.h"
 #include "temp_dir.h"
 
 using namespace hogwild;
@@ -337,4 +340,167 @@ TEST(LabRunner, StoresEveryRunOnceAndResumes) {
   dir.write("not.db", "hello");
   EXPECT_THROW(ResultStore(dir.file("not.db"), false), Error);
   EXPECT_THROW(ResultStore(dir.file("missing.db"), false), ConfigError);
+}
+
+// ---- Executors: P runs × W workers in one forward pass give the same runs as one run at a time.
+namespace {
+
+struct Collected {
+  std::map<std::string, RunResult> finished;  // by describe(task)
+  std::map<std::string, std::string> failed;
+  std::vector<std::string> order;
+};
+
+class CollectingSink final : public RunSink {
+ public:
+  explicit CollectingSink(Collected& c) : c_(c) {}
+  void run_finished(const RunTask& t, RunResult&& r) override {
+    EXPECT_EQ(c_.finished.count(describe(t)), 0u) << "reported twice: " << describe(t);
+    c_.order.push_back(describe(t));
+    c_.finished.emplace(describe(t), std::move(r));
+  }
+  void run_failed(const RunTask& t, const std::string& error) override { c_.failed.emplace(describe(t), error); }
+
+ private:
+  Collected& c_;
+};
+
+// What the sampled tokens and every result field that does not depend on the clock say about a run.
+struct RunFacts {
+  std::string reason, answer;
+  int64_t passes, tokens;
+  std::vector<std::tuple<int64_t, int64_t, std::string, std::string>> checkpoints;
+  std::vector<std::tuple<int, int32_t, int64_t, bool>> tokens_seen;  // worker, token, pass, inserted
+  std::vector<int64_t> worker_tokens;
+  bool operator==(const RunFacts&) const = default;
+};
+
+RunFacts facts(const RunResult& r) {
+  RunFacts f{r.finish_reason, r.final_answer, r.passes, r.tokens, {}, {}, {}};
+  for (const auto& c : r.checkpoints) f.checkpoints.emplace_back(c.budget, c.passes, c.answer, c.finisher_output);
+  for (const auto& e : parse_event_log(r.event_log))
+    if (const auto* t = std::get_if<TokenEvent>(&e)) f.tokens_seen.emplace_back(t->worker, t->token, t->pass, t->inserted);
+  for (const auto& w : r.workers) f.worker_tokens.push_back(w.tokens);
+  return f;
+}
+
+}  // namespace
+
+TEST(LabExecutors, BatchedRunsEqualSequentialRuns) {
+  // Every arm kind, greedy and sampled, budgets that end at different passes (slots refill mid-flight), a question
+  // long enough to fill stories260K's 512-token context (that run ends with "context" while the others go on: the
+  // fused pass fails, every cache is as it was, and that pass runs session by session), and a run the engine
+  // rejects at once (no checkpoints).
+  std::vector<Arm> arms;
+  arms.push_back(make_arm(story_preset(0.8), ArmKind::Hogwild, 2));
+  arms.push_back(make_arm(story_preset(0.0), ArmKind::Hogwild, 3));
+  arms.push_back(make_arm(story_preset(0.8), ArmKind::Single, 1));
+  arms.push_back(make_arm(story_preset(0.0), ArmKind::Independent, 2));
+  for (size_t a = 0; a < arms.size(); ++a) arms[a].name += " " + std::to_string(a);  // describe(task) tells runs apart
+  std::vector<Problem> problems;
+  for (const char* q : {"Once upon a time, there was a little dog", "One day, a girl named Lily", "The sun was warm"}) {
+    Problem p = story_problem();
+    p.id = "p" + std::to_string(problems.size() + 1);
+    p.question = q;
+    problems.push_back(p);
+  }
+  Problem long_one = story_problem();
+  long_one.id = "long";
+  for (int i = 0; i < 40; ++i) long_one.question += " and the dog ran to the park";
+  std::vector<RunTask> tasks;
+  for (size_t a = 0; a < arms.size(); ++a)
+    for (size_t p = 0; p < problems.size(); ++p)
+      for (uint64_t seed : {1u, 2u}) {
+        const std::vector<int64_t> cps = (a + p + seed) % 2 ? std::vector<int64_t>{4, 12} : std::vector<int64_t>{6, 20, 31};
+        tasks.push_back(make_task(arms[a], problems[p], cps, seed));
+      }
+  tasks.push_back(make_task(arms[0], long_one, {8, 400}, 3));
+  RunTask rejected = make_task(arms[1], problems[0], {}, 4);
+  tasks.push_back(rejected);
+
+  CpuBackend backend(bundle().model, 2);
+  Collected seq;
+  {
+    SequentialExecutor ex(bundle(), backend);
+    CollectingSink sink(seq);
+    RunControl control;
+    ex.execute(tasks, sink, control);
+  }
+  ASSERT_EQ(seq.finished.size(), tasks.size() - 1);
+  ASSERT_EQ(seq.failed.size(), 1u);
+  EXPECT_EQ(seq.finished.at(describe(tasks[tasks.size() - 2])).finish_reason, "context");
+
+  for (int P : {3, 8, 64}) {
+    Collected bat;
+    BatchedExecutor ex(bundle(), backend, P);
+    EXPECT_EQ(ex.name(), "batched ×" + std::to_string(P));
+    CollectingSink sink(bat);
+    RunControl control;
+    ex.execute(tasks, sink, control);
+    ASSERT_EQ(bat.finished.size(), seq.finished.size()) << "P = " << P;
+    EXPECT_EQ(bat.failed, seq.failed) << "P = " << P;
+    for (const auto& [name, r] : seq.finished) {
+      ASSERT_EQ(bat.finished.count(name), 1u) << name;
+      const RunFacts fb = facts(bat.finished.at(name)), fs = facts(r);
+      EXPECT_EQ(fb.reason, fs.reason) << name;
+      EXPECT_EQ(fb.answer, fs.answer) << name;
+      EXPECT_EQ(fb.passes, fs.passes) << name;
+      EXPECT_EQ(fb.tokens, fs.tokens) << name;
+      EXPECT_EQ(fb.checkpoints, fs.checkpoints) << name;
+      EXPECT_EQ(fb.worker_tokens, fs.worker_tokens) << name;
+      EXPECT_EQ(fb.tokens_seen.size(), fs.tokens_seen.size()) << name;
+      EXPECT_TRUE(fb.tokens_seen == fs.tokens_seen) << "P = " << P << ": " << name;
+    }
+    EXPECT_NE(bat.order, seq.order) << "P = " << P << ": short runs should finish before long ones started earlier";
+  }
+}
+
+TEST(LabExecutors, BatchedStopAbandonsTheRunsInFlight) {
+  const Arm arm = make_arm(story_preset(), ArmKind::Hogwild, 2);
+  const Problem pr = story_problem();
+  std::vector<RunTask> tasks;
+  for (uint64_t seed = 1; seed <= 6; ++seed) tasks.push_back(make_task(arm, pr, {4, 8 * static_cast<int64_t>(seed)}, seed));
+  CpuBackend backend(bundle().model, 2);
+  BatchedExecutor ex(bundle(), backend, 4);
+  RunControl control;
+  struct StopAfterOne final : RunSink {
+    RunControl& control;
+    std::vector<std::string> started, finished;
+    explicit StopAfterOne(RunControl& c) : control(c) {}
+    void run_started(const RunTask& t) override { started.push_back(describe(t)); }
+    void run_finished(const RunTask& t, RunResult&&) override {
+      finished.push_back(describe(t));
+      control.stop = true;
+    }
+    void run_failed(const RunTask& t, const std::string& e) override { ADD_FAILURE() << describe(t) << ": " << e; }
+  } sink(control);
+  ex.execute(tasks, sink, control);
+  // The first run (8 passes) finished; the three others in flight were abandoned, unreported; nothing more started.
+  EXPECT_EQ(sink.started.size(), 4u);
+  EXPECT_EQ(sink.finished, std::vector<std::string>{describe(tasks[0])});
+  EXPECT_THROW(BatchedExecutor(bundle(), backend, 0), ConfigError);
+  EXPECT_THROW(make_executor(bundle(), backend, 0), ConfigError);
+  EXPECT_EQ(make_executor(bundle(), backend, 1)->name(), "sequential");
+}
+
+TEST(LabForcedAnswer, FinisherCacheKeepsTheCommonPrefixAndGivesTheFreshAnswer) {
+  CpuBackend backend(bundle().model, 2);
+  const Preset p = story_preset();
+  const std::string base = "Once upon a time, there was a little dog named Max. He liked to run in the park";
+  // Grows, changes in the middle (a step merged before the current ones), shrinks, and repeats itself.
+  const std::vector<std::string> texts = {base, base + ". One day he saw a cat", "Once upon a time, there was a big cat. He liked to run",
+                                          "Once upon a time", "Once upon a time"};
+  FinisherCache fc;
+  for (const std::string& t : texts) {
+    const FinisherRun fresh = run_finisher(backend, *bundle().tokenizer, t, p.finisher, AnswerRule::Any, FinisherOptions{bundle().stop_ids, std::nullopt, 512});
+    const FinisherRun reused = run_finisher(backend, *bundle().tokenizer, t, p.finisher, AnswerRule::Any, FinisherOptions{bundle().stop_ids, std::nullopt, 512}, &fc);
+    EXPECT_TRUE(reused.ran) << t;
+    EXPECT_EQ(reused.output, fresh.output) << t;
+    EXPECT_EQ(reused.answer, fresh.answer) << t;
+    // The cache holds exactly the tokens it says: the text + finisher, then the continuation it fed.
+    const std::vector<int32_t> ids = bundle().tokenizer->encode_prompt(t + p.finisher.text, std::nullopt);
+    ASSERT_GE(fc.ids.size(), ids.size());
+    EXPECT_TRUE(std::equal(ids.begin(), ids.end(), fc.ids.begin())) << t;
+    EXPECT_EQ(fc.cache->block_length(kSequenceBlock), static_cast<int64_t>(fc.ids.size())) << t;
+  }
 }

@@ -66,6 +66,20 @@ assert len(r["comparisons"]) == 4 and all(c["pairs"] == 2 for c in r["comparison
 # The experiment asked for nothing (backend "auto"); the results name the backend that computed the runs.
 assert r["experiment"]["backend"].startswith("CPU ("), r["experiment"]
 PY
+# The default executor is batched (8 runs per pass) and says so; bench runs the grid per executor and checks that
+# every run gives the same answer and tokens; --batch 0 is one clear error.
+python3 -c "import json,sys; r=json.load(open('report.json')); sys.exit(0 if r['experiment']['executor'] == 'batched ×8' else 1)" ||
+  fail "executor recorded: $(python3 -c "import json; print(json.load(open('report.json'))['experiment']['executor'])")"
+"$LAB" bench exp.json --batch 3 --json > bench.json 2> /dev/null
+python3 - <<'PY'
+import json
+b = json.load(open("bench.json"))
+ex = b["executors"]
+assert [e["executor"] for e in ex] == ["sequential", "batched ×3"], ex
+assert all(e["runs"] == 6 and e["same_runs"] for e in ex), ex
+assert ex[0]["tokens"] == ex[1]["tokens"] and ex[0]["passes"] == ex[1]["passes"], ex
+PY
+expect_error "--batch must be an integer in [1, 256]" "$LAB" run exp.json --batch 0
 "$LAB" export exp.db --csv runs.csv
 [ "$(wc -l < runs.csv)" -eq $((1 + 6 * 2)) ] || fail "CSV rows: $(wc -l < runs.csv)"
 if [ "$PLOT" = 1 ]; then

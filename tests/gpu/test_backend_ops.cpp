@@ -11,6 +11,8 @@
 #include <chrono>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
+#include <string>
 
 #include "common/tensor.h"
 #include "common/thread_pool.h"
@@ -34,55 +36,19 @@ struct HostWeights {
   HwcTensor tensor() const { return HwcTensor{type, rows, cols, bytes.data(), bytes.size()}; }
 };
 
-size_t block_bytes(int32_t t) {
-  switch (t) {
-    case HWC_Q8_0: return 34;
-    case HWC_Q4_0: return 18;
-    case HWC_Q4_1: return 20;
-    case HWC_Q5_0: return 22;
-    case HWC_Q5_1: return 24;
-    case HWC_Q4_K: return 144;
-    case HWC_Q5_K: return 176;
-    case HWC_Q6_K: return 210;
-    default: return 0;
-  }
+// The host type of a plugin type (the inverse of hwc_type, cuda/cuda_backend.h): sizes, names and the reference
+// dequantization come from the engine's tables.
+DType host_type(int32_t t) {
+  for (DType d : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                  DType::Q4_K, DType::Q5_K, DType::Q6_K})
+    if (hwc_type(d) == t) return d;
+  throw std::logic_error("no host type for plugin type " + std::to_string(t));
 }
-int64_t block_elems(int32_t t) { return t == HWC_Q4_K || t == HWC_Q5_K || t == HWC_Q6_K ? 256 : 32; }
-const char* type_name(int32_t t) {
-  switch (t) {
-    case HWC_F32: return "f32";
-    case HWC_F16: return "f16";
-    case HWC_BF16: return "bf16";
-    case HWC_Q8_0: return "q8_0";
-    case HWC_Q4_0: return "q4_0";
-    case HWC_Q4_1: return "q4_1";
-    case HWC_Q5_0: return "q5_0";
-    case HWC_Q5_1: return "q5_1";
-    case HWC_Q4_K: return "q4_k";
-    case HWC_Q5_K: return "q5_k";
-    default: return "q6_k";
-  }
-}
+const char* type_name(int32_t t) { return dtype_name(host_type(t)); }
 
 void put_half(uint8_t* p, float v) {
   const uint16_t h = fp32_to_fp16(v);
   std::memcpy(p, &h, 2);
-}
-
-void dequant_host(int32_t t, const uint8_t* row, float* out, int64_t cols) {
-  switch (t) {
-    case HWC_Q5_0: dequantize_row(DType::Q5_0, row, out, cols); return;
-    case HWC_Q5_1: dequantize_row(DType::Q5_1, row, out, cols); return;
-    case HWC_Q8_0: dequantize_row(DType::Q8_0, row, out, cols); return;
-    case HWC_Q4_0: dequantize_row(DType::Q4_0, row, out, cols); return;
-    case HWC_Q4_1: dequantize_row(DType::Q4_1, row, out, cols); return;
-    case HWC_Q4_K: dequantize_row(DType::Q4_K, row, out, cols); return;
-    case HWC_Q5_K: dequantize_row(DType::Q5_K, row, out, cols); return;
-    case HWC_Q6_K: dequantize_row(DType::Q6_K, row, out, cols); return;
-    case HWC_F16: dequantize_row(DType::F16, row, out, cols); return;
-    case HWC_BF16: dequantize_row(DType::BF16, row, out, cols); return;
-    default: dequantize_row(DType::F32, row, out, cols); return;
-  }
 }
 
 HostWeights make_weights(int32_t t, int64_t rows, int64_t cols, float amp) {
@@ -100,8 +66,9 @@ HostWeights make_weights(int32_t t, int64_t rows, int64_t cols, float amp) {
       }
     }
   } else {
-    const size_t bb = block_bytes(t);
-    const int64_t blocks = rows * cols / block_elems(t);
+    const int64_t be = dtype_block_size(host_type(t));
+    const size_t bb = dtype_row_bytes(host_type(t), be);
+    const int64_t blocks = rows * cols / be;
     w.bytes.resize(static_cast<size_t>(blocks) * bb);
     for (auto& b : w.bytes) b = static_cast<uint8_t>(byte(g_rng));
     std::uniform_real_distribution<float> s(0.5f, 1.5f);
@@ -121,7 +88,7 @@ HostWeights make_weights(int32_t t, int64_t rows, int64_t cols, float amp) {
   }
   w.values.resize(static_cast<size_t>(rows * cols));
   const size_t row_bytes = w.bytes.size() / static_cast<size_t>(rows);
-  for (int64_t r = 0; r < rows; ++r) dequant_host(t, w.bytes.data() + r * row_bytes, w.values.data() + r * cols, cols);
+  for (int64_t r = 0; r < rows; ++r) dequantize_row(host_type(t), w.bytes.data() + r * row_bytes, w.values.data() + r * cols, cols);
   return w;
 }
 

@@ -78,9 +78,8 @@ std::string LabArgs::value(const std::string& f, const std::string& fallback) co
   return it == flags.end() || it->second.empty() ? fallback : it->second.back();
 }
 
-long long LabArgs::integer(const std::string& f, long long fallback, long long lo, long long hi) const {
-  if (!has(f)) return fallback;
-  const std::string v = value(f);
+namespace {
+long long parse_integer(const std::string& f, const std::string& v, long long lo, long long hi) {
   size_t used = 0;
   long long x = 0;
   try {
@@ -91,6 +90,18 @@ long long LabArgs::integer(const std::string& f, long long fallback, long long l
   if (used != v.size() || v.empty() || x < lo || x > hi)
     throw ConfigError("--" + f + " must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "] (got \"" + v + "\")");
   return x;
+}
+}  // namespace
+
+long long LabArgs::integer(const std::string& f, long long fallback, long long lo, long long hi) const {
+  return has(f) ? parse_integer(f, value(f), lo, hi) : fallback;
+}
+
+std::vector<long long> LabArgs::integers(const std::string& f, long long lo, long long hi) const {
+  std::vector<long long> out;
+  if (const auto it = flags.find(f); it != flags.end())
+    for (const std::string& v : it->second) out.push_back(parse_integer(f, v, lo, hi));
+  return out;
 }
 
 LabArgs parse_lab_args(const std::vector<std::string>& args) {
@@ -353,17 +364,12 @@ int lab_bench(const LabArgs& a) {
   if (a.positional.size() != 1) throw ConfigError("bench: give one experiment file");
   lab::Experiment e = lab::load_experiment(a.positional[0]);
   if (a.has("threads")) e.threads = static_cast<int>(a.integer("threads", 0, 0, 1024));
+  // Sequential first (the baseline), then each --batch P once (default: the experiment's runs per pass).
   std::vector<int> batches = {1};
-  if (const auto it = a.flags.find("batch"); it != a.flags.end()) {
-    for (const std::string& v : it->second) {
-      LabArgs one;
-      one.flags["batch"] = {v};
-      const int p = static_cast<int>(one.integer("batch", 1, 1, 256));
-      if (std::find(batches.begin(), batches.end(), p) == batches.end()) batches.push_back(p);
-    }
-  } else {
-    batches.push_back(e.effective_runs_per_pass());
-  }
+  std::vector<long long> asked = a.integers("batch", 1, 256);
+  if (asked.empty()) asked.push_back(e.effective_runs_per_pass());
+  for (const long long p : asked)
+    if (std::find(batches.begin(), batches.end(), static_cast<int>(p)) == batches.end()) batches.push_back(static_cast<int>(p));
   const bool as_json = a.has("json");
   const auto [model, tokenizer] = resolve_model(e, a, true);
   const ModelBundle bundle = open_model_bundle(model, tokenizer);

@@ -17,6 +17,8 @@ struct LabArgs {
   bool has(const std::string& f) const { return flags.count(f) != 0; }
   std::string value(const std::string& f, const std::string& fallback = "") const;
   long long integer(const std::string& f, long long fallback, long long lo, long long hi) const;
+  // Every value of a repeated flag, each checked like integer().
+  std::vector<long long> integers(const std::string& f, long long lo, long long hi) const;
 };
 
 // Flags that take a value vs switches, per command; an unknown flag is an error naming the command.

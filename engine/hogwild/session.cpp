@@ -278,7 +278,6 @@ bool HogwildSession::step() {
 std::optional<Backend::CachePass> HogwildSession::begin_pass() {
   if (finished_) return std::nullopt;
   if (!prefilled_) prefill();
-  if (finished_) return std::nullopt;
   pass_t0_ = std::chrono::steady_clock::now();
   std::vector<std::vector<int32_t>> rows;
   for (const Worker& wk : workers_) rows.push_back(wk.input);

@@ -114,19 +114,21 @@ bool LabRun::advance() {
 }
 
 void LabRun::step_streams() {
-  if (!start_) start_ = std::chrono::steady_clock::now();
-  // Every stream's prefill before the first pass, as begin_streams() does: the event log is the same under both
-  // executors (the independent control's streams report their prefills, then their first pass).
-  for (auto& s : streams_)
-    if (!s->finished() && !s->prefilled()) s->prefill();
+  prefill_streams();
   for (auto& s : streams_)
     if (!s->finished()) s->step();
 }
 
-void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {
+void LabRun::prefill_streams() {
   if (!start_) start_ = std::chrono::steady_clock::now();
+  // Every stream's prefill before the first pass, under both executors, so the event logs are the same (the
+  // independent control's streams report their prefills, then their first pass).
   for (auto& s : streams_)
     if (!s->finished() && !s->prefilled()) s->prefill();
+}
+
+void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {
+  prefill_streams();
   for (auto& s : streams_) {
     if (s->finished()) continue;
     if (std::optional<Backend::CachePass> p = s->begin_pass()) {

@@ -102,6 +102,7 @@ class LabRun {
 
  private:
   class StreamObserver;
+  void prefill_streams();    // starts the clock; every unfinished stream prefilled
   ForcedAnswer force_now();  // the answer if the budget ended now (independent: on the concatenation)
   void record_checkpoint(int64_t budget, const ForcedAnswer& a);
   void complete();

@@ -66,7 +66,8 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
   struct Slot {
     const RunTask* task;
     std::unique_ptr<LabRun> run;
-    std::string error;  // non-empty: the run failed this pass
+    std::string error;                // non-empty: the run failed this pass
+    std::optional<RunResult> result;  // set: the run is complete
   };
   std::deque<const RunTask*> queue;
   for (const RunTask& t : tasks) queue.push_back(&t);
@@ -80,7 +81,7 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
       queue.pop_front();
       sink.run_started(task);
       try {
-        slots.push_back({&task, std::make_unique<LabRun>(bundle_, forcer_, task, backend_), {}});
+        slots.push_back({&task, std::make_unique<LabRun>(bundle_, forcer_, task, backend_), {}, {}});
       } catch (const Error& e) {
         sink.run_failed(task, e.what());
       }
@@ -137,35 +138,24 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
 
     // Checkpoints, early stops and results; finished runs are reported in slot order and leave their slot.
     int64_t in_flight = 0;
-    std::vector<Slot> kept;
-    std::vector<std::pair<const RunTask*, std::optional<RunResult>>> reports;
-    std::vector<std::string> errors;
+    std::vector<Slot> kept, done;
     for (Slot& slot : slots) {
-      bool more = false;
       if (slot.error.empty()) {
         try {
-          more = slot.run->after_pass();
+          if (!slot.run->after_pass()) slot.result = slot.run->take_result();
         } catch (const Error& e) {
           slot.error = e.what();
         }
       }
-      if (!slot.error.empty()) {
-        reports.emplace_back(slot.task, std::nullopt);
-        errors.push_back(slot.error);
-      } else if (!more) {
-        reports.emplace_back(slot.task, slot.run->take_result());
-        errors.emplace_back();
-      } else {
-        in_flight += slot.run->passes();
-        kept.push_back(std::move(slot));
-      }
+      if (slot.error.empty() && !slot.result) in_flight += slot.run->passes();
+      (slot.error.empty() && !slot.result ? kept : done).push_back(std::move(slot));
     }
     slots = std::move(kept);
     sink.progress(in_flight);
     // Outside the tries: an error of the sink (e.g. the database) is not a failed run; it ends the experiment.
-    for (size_t r = 0; r < reports.size(); ++r) {
-      if (reports[r].second) sink.run_finished(*reports[r].first, std::move(*reports[r].second));
-      else sink.run_failed(*reports[r].first, errors[r]);
+    for (Slot& slot : done) {
+      if (slot.result) sink.run_finished(*slot.task, std::move(*slot.result));
+      else sink.run_failed(*slot.task, slot.error);
     }
   }
 }

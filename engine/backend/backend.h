@@ -75,6 +75,13 @@ class BackendCache {
   virtual void merge_step(int worker, int64_t n_head_tokens) = 0;
   // dst's contents = src's (same block-local positions): the markers of the combined layout.
   virtual void copy_block(int dst, int src) = 0;
+  // dst's contents = the first n tokens of block src_block of `src`, another cache of this backend (same block-local
+  // positions, bit for bit): PromptCache's prompt heads. Returns false, changing nothing, when this backend cannot
+  // copy between its caches (the caller prefills instead; the default). std::out_of_range for n > that length.
+  virtual bool assign_block(int dst, const BackendCache& src, int src_block, int64_t n) {
+    (void)dst, (void)src, (void)src_block, (void)n;
+    return false;
+  }
   // Keeps the first n tokens (n ≤ length).
   virtual void truncate_block(int block, int64_t n) = 0;
   void clear_block(int block) { truncate_block(block, 0); }

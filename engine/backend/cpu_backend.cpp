@@ -67,6 +67,16 @@ CpuCache::CpuCache(const ModelConfig& c, const Layout& layout, ThreadPool* pool)
 
 void CpuCache::truncate_block(int block, int64_t n) { attention_.truncate_block(block, n); }
 
+bool CpuCache::assign_block(int dst, const BackendCache& src, int src_block, int64_t n) {
+  const auto* s = dynamic_cast<const CpuCache*>(&src);
+  if (!s) return false;
+  const HogwildAttention& a = s->attention_;
+  if (a.n_layers() != attention_.n_layers() || a.n_kv_heads() != attention_.n_kv_heads() || a.head_dim() != attention_.head_dim())
+    return false;
+  attention_.assign_block(dst, a, src_block, n);
+  return true;
+}
+
 void CpuCache::set_target(const PassTarget& target) {
   if (target.worker_pass()) attention_.set_worker_pass();
   else attention_.set_prefill(target.prefill_block);

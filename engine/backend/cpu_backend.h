@@ -18,6 +18,8 @@ class CpuCache final : public BackendCache {
   void merge_step(int worker, int64_t n) override { attention_.merge_step(worker, n); }
   void copy_block(int dst, int src) override { attention_.copy_block(dst, src); }
   void truncate_block(int block, int64_t n) override;
+  // From another CpuCache of the same model shape (false for a cache of another backend kind).
+  bool assign_block(int dst, const BackendCache& src, int src_block, int64_t n) override;
   void reserve(int block, int64_t n) override { attention_.reserve(block, n); }
   void set_stats_enabled(bool on) override { attention_.set_stats_enabled(on); }
   bool stats_enabled() const override { return attention_.stats_enabled(); }

@@ -101,7 +101,8 @@ void CacheBlock::append_rotated_from(const CacheBlock& src, int64_t begin, int64
     for (int h = 0; h < n_kv_heads_; ++h) {
       float* kd = mkey(l, h, pos0);
       std::memcpy(kd, src.key(l, h, begin), static_cast<size_t>(n) * hd * sizeof(float));
-      for (int64_t i = 0; i < n; ++i) rope_.rotate(kd + i * hd, 1, cos.data(), sin.data());
+      if (delta != 0)  // R(0) is the identity: a copy at the same positions keeps the keys bit for bit
+        for (int64_t i = 0; i < n; ++i) rope_.rotate(kd + i * hd, 1, cos.data(), sin.data());
       std::memcpy(mvalue(l, h, pos0), src.value(l, h, begin), static_cast<size_t>(n) * hd * sizeof(float));
     }
     len_[static_cast<size_t>(l)] = pos0 + n;

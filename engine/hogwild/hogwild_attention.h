@@ -102,6 +102,9 @@ class HogwildAttention : public AttentionCache {
   // Replaces dst's contents with src's (same block-local positions). Markers hold the same text: prefill
   // marker:0 once and copy it to the others.
   void copy_block(int dst, int src);
+  // Replaces dst's contents with the first n tokens of block `src_block` of another cache of the same model shape
+  // (same block-local positions, keys and values bit for bit): a prompt head kept by PromptCache.
+  void assign_block(int dst, const HogwildAttention& src, int src_block, int64_t n);
   void clear_block(int id);
   // Keeps the first n tokens of a block (n ≤ its length).
   void truncate_block(int id, int64_t n);

@@ -88,6 +88,14 @@ std::string build_prompt(const Preset& p, std::string_view task, const std::vect
 
 std::string build_prompt(const Preset& p, std::string_view task) { return build_prompt(p, task, p.active_names()); }
 
+std::string prompt_head(const Preset& p, const std::vector<std::string>& names) {
+  // A task no preset text contains marks where the task goes.
+  const std::string mark = "\x01\x02hogwild-task\x02\x01";
+  const std::string text = build_prompt(p, mark, names);
+  const size_t at = text.find(mark);
+  return at == std::string::npos ? std::string() : text.substr(0, at);
+}
+
 std::string step_prefix(const Preset& p, int worker, int step) {
   return format_step_prefix(p.step.prefix, name_of_worker(p, worker), step);
 }

@@ -34,6 +34,9 @@ std::string render_system_text(const Preset& p, const std::vector<std::string>& 
 // With chat template "none" and empty sections/prefix (the raw preset) the result is exactly `task`.
 std::string build_prompt(const Preset& p, std::string_view task, const std::vector<std::string>& names);
 std::string build_prompt(const Preset& p, std::string_view task);  // names = p.active_names()
+// The prompt's head: the text build_prompt puts before the task (the same for every task of one preset and names;
+// PromptCache shares its K/V between sessions). Empty when the task does not follow a fixed head.
+std::string prompt_head(const Preset& p, const std::vector<std::string>& names);
 
 // Step prefix of worker `worker` (0-based) for step `step` (1-based): step.prefix with {name} and {step}.
 std::string step_prefix(const Preset& p, int worker, int step);

@@ -207,7 +207,26 @@ void HogwildSession::prefill() {
                       std::to_string(c.context_length) + ": shorten the task or the preset's prompt");
   const Layout& layout = cache_->layout();
   prompt_logits_.assign(static_cast<size_t>(c.vocab_size), 0.f);
-  prefill_block(layout.first_block(), prompt_ids_, prompt_logits_.data());
+  // The head (the preset's text before the task) apart from the rest, always: its K/V then depend on the head's
+  // tokens alone, so a PromptCache can hand them to the next session with the same bits. At least the last token
+  // is left to the rest: its logits start the workers.
+  const int first = layout.first_block();
+  head_tokens_ = 0;
+  if (const std::string head = prompt_head(preset_, names_); !head.empty()) {
+    const std::vector<int32_t> head_ids = tok_.encode_prompt(head, options_.bos);
+    const size_t n = std::min(head_ids.size(), prompt_ids_.size() - 1);
+    while (static_cast<size_t>(head_tokens_) < n && head_ids[static_cast<size_t>(head_tokens_)] == prompt_ids_[static_cast<size_t>(head_tokens_)])
+      ++head_tokens_;
+  }
+  if (head_tokens_ > 0) {
+    const std::vector<int32_t> head_ids(prompt_ids_.begin(), prompt_ids_.begin() + head_tokens_);
+    PromptCache* shared = options_.prompt_cache;
+    if (!shared || !shared->restore(*backend_, *cache_, first, head_ids)) {
+      prefill_block(first, head_ids, nullptr);
+      if (shared) shared->store(*backend_, *cache_, first, head_ids);
+    }
+  }
+  prefill_block(first, std::vector<int32_t>(prompt_ids_.begin() + head_tokens_, prompt_ids_.end()), prompt_logits_.data());
 
   // Constant blocks, each prefilled alone at block-local positions (§7.4).
   auto prefill_text = [&](BlockRole role, const std::string& text) {

@@ -20,6 +20,7 @@
 #include "hogwild/events.h"
 #include "hogwild/finisher.h"
 #include "hogwild/preset.h"
+#include "hogwild/prompt_cache.h"
 #include "hogwild/step_rules.h"
 #include "generation/model_bundle.h"
 #include "model/hf_chat_template.h"
@@ -47,6 +48,9 @@ struct SessionOptions {
   // last use is prefilled; the lab passes the run's, which its forced answers at the checkpoints filled). nullptr:
   // a fresh cache for the finisher.
   FinisherCache* finisher_cache = nullptr;
+  // Prompt heads shared with other sessions on the same backend (prompt_cache.h): the head's K/V are copied from
+  // there when present and kept there otherwise; the tokens are the same either way. nullptr: none.
+  PromptCache* prompt_cache = nullptr;
 };
 
 class HogwildSession {
@@ -92,6 +96,8 @@ class HogwildSession {
   const std::string& worker_name(int w) const { return names_.at(static_cast<size_t>(w)); }
   const std::string& prompt_text() const { return prompt_text_; }
   const std::vector<int32_t>& prompt_ids() const { return prompt_ids_; }
+  // How many leading prompt ids form the head (prefilled apart from the rest; PromptCache shares them).
+  int64_t prompt_head_tokens() const { return head_tokens_; }
   // Text of the finished steps, in merge order (combined/interleaved); empty for contiguous.
   const std::string& history() const { return history_; }
   // The current, unfinished step of worker w (its whole workspace in the contiguous layout).
@@ -164,6 +170,7 @@ class HogwildSession {
   bool prefilled_ = false;
   std::string prompt_text_;
   std::vector<int32_t> prompt_ids_;
+  int64_t head_tokens_ = 0;
   std::vector<float> prompt_logits_;
   std::vector<int32_t> banned_;
   std::vector<bool> separator_tokens_;  // `token` end-of-step rule: the token's own text contains the separator

@@ -49,7 +49,8 @@ std::vector<Preset> stream_presets(const RunTask& task) {
   return out;
 }
 
-LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& task, Backend& backend)
+LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& task, Backend& backend,
+               PromptCache* prompt_cache)
     : bundle_(bundle),
       forcer_(forcer),
       task_(task),
@@ -62,6 +63,7 @@ LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& t
   so.top_candidates = 0;
   // The session's own finisher at the end of the run continues from the forced answers' cache (one run, one text).
   so.finisher_cache = &finisher_cache_;
+  so.prompt_cache = prompt_cache;
   const std::vector<Preset> presets = stream_presets(task_);
   const bool independent = task_.arm->kind == ArmKind::Independent;
   for (size_t i = 0; i < presets.size(); ++i) {

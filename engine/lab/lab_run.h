@@ -75,9 +75,11 @@ std::vector<Preset> stream_presets(const RunTask& task);
 
 class LabRun {
  public:
-  // bundle, forcer and backend must outlive the run; the run's sessions compute on `backend`. Throws ConfigError
-  // for settings the sessions reject.
-  LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& task, Backend& backend);
+  // bundle, forcer and backend must outlive the run; the run's sessions compute on `backend`. prompt_cache: the
+  // executor's prompt heads on that backend (runs of one arm prefill their preset's head once), or nullptr. Throws
+  // ConfigError for settings the sessions reject.
+  LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& task, Backend& backend,
+         PromptCache* prompt_cache = nullptr);
   ~LabRun();
   LabRun(const LabRun&) = delete;
   LabRun& operator=(const LabRun&) = delete;

@@ -27,7 +27,7 @@ void SequentialExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sin
     std::optional<RunResult> result;
     std::string error;
     try {
-      LabRun run(bundle_, forcer_, task, *backend_);
+      LabRun run(bundle_, forcer_, task, *backend_, &prompt_cache_);
       while (true) {
         while (control.pause && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
         if (control.stop) return;  // the run in flight is abandoned, not reported
@@ -81,7 +81,7 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
       queue.pop_front();
       sink.run_started(task);
       try {
-        slots.push_back({&task, std::make_unique<LabRun>(bundle_, forcer_, task, backend_), {}, {}});
+        slots.push_back({&task, std::make_unique<LabRun>(bundle_, forcer_, task, backend_, &prompt_cache_), {}, {}});
       } catch (const Error& e) {
         sink.run_failed(task, e.what());
       }

@@ -59,6 +59,7 @@ class SequentialExecutor final : public RunExecutor {
   std::unique_ptr<Backend> own_backend_;
   Backend* backend_;
   AnswerForcer forcer_;
+  PromptCache prompt_cache_;  // the arms' prompt heads, prefilled once per head (dies before own_backend_)
 };
 
 // Up to `runs_per_pass` runs in flight; every pass is ONE Backend::forward_many over all their sessions' rows
@@ -81,6 +82,7 @@ class BatchedExecutor final : public RunExecutor {
   Backend& backend_;
   int runs_per_pass_;
   AnswerForcer forcer_;
+  PromptCache prompt_cache_;  // the arms' prompt heads, prefilled once per head
 };
 
 // The executor `hogwild-lab run --batch P` and the Lab window use: sequential for P = 1, batched otherwise.

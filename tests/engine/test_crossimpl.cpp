@@ -27,10 +27,12 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "backend/cpu_backend.h"
 #include "cpu/quant_dot.h"
 #include "fixtures.h"
 #include "generation/model_bundle.h"
 #include "hogwild/preset_library.h"
+#include "hogwild/prompt_cache.h"
 #include "hogwild/prompt_builder.h"
 #include "hogwild/session.h"
 #include "real_models.h"
@@ -146,16 +148,34 @@ struct DequantKernels {
   ~DequantKernels() { cpu::set_kernel_level(saved); }
 };
 
+// One CPU backend for both cases, and their shared prompt head: the 5,938-token official system prompt is
+// prefilled once (PromptCache copies its K/V bit for bit into the second case's session).
+struct SharedBackend {
+  CpuBackend backend;
+  PromptCache heads;
+  explicit SharedBackend(const Model& m) : backend(m, 2), heads(8192) {}
+};
+SharedBackend& shared_backend() {
+  static SharedBackend s(smollm2().model);
+  return s;
+}
+
 // A session on SmolLM2 with the official strings and the given mechanics, prefilled, its events in `log`.
 std::unique_ptr<HogwildSession> prefilled_session(const Preset& mechanics, TokenLog& log) {
   ModelBundle& b = smollm2();
   std::string task;
   const Preset p = official_strings(mechanics, *b.tokenizer, task);
   SessionOptions o;
-  o.threads = 2;
+  o.backend = &shared_backend().backend;
+  o.prompt_cache = &shared_backend().heads;
   auto s = std::make_unique<HogwildSession>(b, p, task, o);
   s->set_observer(&log);
+  const int64_t hits = shared_backend().heads.hits();
   s->prefill();
+  // The head is the official system prompt (everything before the task): nearly all of the prompt.
+  EXPECT_GT(s->prompt_head_tokens(), 5800);
+  std::printf("[ crossimpl ] prompt head: %lld of %zu tokens, %s\n", static_cast<long long>(s->prompt_head_tokens()),
+              s->prompt_ids().size(), shared_backend().heads.hits() > hits ? "copied from the shared PromptCache" : "prefilled");
   return s;
 }
 

@@ -203,7 +203,10 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // Large batches (prompt prefill) of large matrices go to OpenBLAS SGEMM: ~1.8x faster than the row kernel on the
   // 15M/110M F32 shapes, 1.7-2.0x the integer kernels for quantized weights (dequantized tile by tile), but 25x
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
-  if (allow_blas && n >= kBlasMinSlots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
+  const KernelLevel level = kernel_level();
+  const bool integer = level != KernelLevel::Dequant && has_quant_dot(w.type);
+  const int64_t min_slots = integer ? kBlasMinSlotsQuantized : kBlasMinSlots;
+  if (allow_blas && n >= min_slots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
     if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, static_cast<int>(n), static_cast<int>(rows),
                 static_cast<int>(k), 1.0f, x, static_cast<int>(k), static_cast<const float*>(w.data),
@@ -213,8 +216,7 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // Row-parallel: each thread owns a range of weight rows and applies them to all n inputs.
   // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
   const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
-  const KernelLevel level = kernel_level();
-  if (level != KernelLevel::Dequant && has_quant_dot(w.type)) {
+  if (integer) {
     matmul_quantized(w, x, n, y, pool, level, grain);
     return;
   }

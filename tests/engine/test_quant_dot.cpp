@@ -243,7 +243,7 @@ TEST(QuantDot, PrefillTilesThroughSgemmMatchDoublePrecision) {
     w.dims = {kK, rows};
     w.data = wbytes.data();
     w.nbytes = wbytes.size();
-    const int64_t n = 17;
+    const int64_t n = kBlasMinSlotsQuantized + 1;  // the SGEMM path for every type
     const auto x = random_activations(n, kK, rng);
     std::vector<float> y(static_cast<size_t>(n * rows));
     matmul(w, x.data(), n, y.data(), pool);

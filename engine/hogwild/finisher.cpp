@@ -8,24 +8,23 @@
 
 namespace hogwild {
 
-FinisherRun run_finisher(Backend& backend, const Tokenizer& tok, const std::string& response,
-                         const Preset::Finisher& finisher, AnswerRule rule, const FinisherOptions& options,
-                         FinisherCache* reuse) {
-  FinisherRun out;
+FinisherJob::FinisherJob(Backend& backend, const Tokenizer& tok, const std::string& response, const Preset::Finisher& finisher,
+                         AnswerRule rule, const FinisherOptions& options, FinisherCache* reuse)
+    : backend_(backend), tok_(tok), finisher_(finisher), rule_(rule), stop_ids_(options.stop_ids), fc_(reuse ? reuse : &own_) {
+  done_ = true;
   if (finisher.text.empty() || finisher.max_tokens <= 0) {
-    out.skipped = "the preset has no finisher";
-    return out;
+    out_.skipped = "the preset has no finisher";
+    return;
   }
   const ModelConfig& c = backend.config();
   const std::vector<int32_t> ids = tok.encode_prompt(response + finisher.text, options.bos);
   if (static_cast<int64_t>(ids.size()) + finisher.max_tokens > c.context_length) {
-    out.skipped = "the response does not fit in the model's context";
-    return out;
+    out_.skipped = "the response does not fit in the model's context";
+    return;
   }
-  out.ran = true;
+  out_.ran = true;
   // A plain causal sequence on the same backend (block 0 of the sequence layout, absolute positions).
-  FinisherCache own;
-  FinisherCache& fc = reuse ? *reuse : own;
+  FinisherCache& fc = *fc_;
   size_t keep = 0;
   if (fc.cache) {
     // The common prefix stays; at least the last token is prefilled again (its logits start the decode).
@@ -36,31 +35,84 @@ FinisherRun run_finisher(Backend& backend, const Tokenizer& tok, const std::stri
   }
   fc.ids.assign(ids.begin(), ids.begin() + static_cast<ptrdiff_t>(keep));
   try {
-    std::vector<float> logits(static_cast<size_t>(c.vocab_size));
+    logits_.resize(static_cast<size_t>(c.vocab_size));
     const std::vector<int32_t> rest(ids.begin() + static_cast<ptrdiff_t>(keep), ids.end());
-    backend.prefill(*fc.cache, kSequenceBlock, rest, std::max<int64_t>(1, options.prefill_chunk), logits.data());
-    fc.ids = ids;
-    BackendCache* cache = fc.cache.get();
-    TokenStreamDecoder stream(tok);
-    stream.reset(false);
-    for (int i = 0; i < finisher.max_tokens; ++i) {
-      const int32_t next = argmax(logits);
-      if (std::find(options.stop_ids.begin(), options.stop_ids.end(), next) != options.stop_ids.end()) break;
-      out.output += stream.push(next);
-      if (auto a = finisher_answer(finisher.text, out.output, rule)) {
-        out.answer = *a;
-        break;
-      }
-      backend.forward(*cache, PassTarget::prefill(kSequenceBlock), ForwardBatch::from_rows({{next}}), logits.data(),
-                      LogitsMode::LastSlot);
-      fc.ids.push_back(next);
-    }
+    backend.prefill(*fc.cache, kSequenceBlock, rest, std::max<int64_t>(1, options.prefill_chunk), logits_.data());
   } catch (...) {
     fc.cache.reset();  // what it holds is unknown now: the next call starts afresh
     fc.ids.clear();
     throw;
   }
-  return out;
+  fc.ids = ids;
+  stream_ = std::make_unique<TokenStreamDecoder>(tok);
+  stream_->reset(false);
+  done_ = false;
+  take_token();
+}
+
+FinisherJob::~FinisherJob() = default;
+
+void FinisherJob::take_token() {
+  const int32_t next = argmax(logits_);
+  if (std::find(stop_ids_.begin(), stop_ids_.end(), next) != stop_ids_.end()) {
+    done_ = true;
+    return;
+  }
+  out_.output += stream_->push(next);
+  if (auto a = finisher_answer(finisher_.text, out_.output, rule_)) {
+    out_.answer = *a;
+    done_ = true;
+    return;
+  }
+  if (++decoded_ >= finisher_.max_tokens) {
+    done_ = true;
+    return;
+  }
+  next_ = next;
+}
+
+std::optional<Backend::CachePass> FinisherJob::begin_pass() {
+  if (done_) return std::nullopt;
+  batch_ = ForwardBatch::from_rows({{next_}});
+  Backend::CachePass p;
+  p.cache = fc_->cache.get();
+  p.target = PassTarget::prefill(kSequenceBlock);
+  p.batch = &batch_;
+  p.logits = logits_.data();
+  p.mode = LogitsMode::LastSlot;
+  return p;
+}
+
+void FinisherJob::end_pass() {
+  fc_->ids.push_back(next_);
+  take_token();
+}
+
+void FinisherJob::run_pass() {
+  const std::optional<Backend::CachePass> p = begin_pass();
+  if (!p) return;
+  try {
+    backend_.forward(*p->cache, p->target, *p->batch, p->logits, p->mode);
+  } catch (...) {
+    fail("the finisher's pass failed");
+    throw;
+  }
+  end_pass();
+}
+
+void FinisherJob::fail(const std::string& why) {
+  fc_->cache.reset();
+  fc_->ids.clear();
+  error_ = why;
+  done_ = true;
+}
+
+FinisherRun run_finisher(Backend& backend, const Tokenizer& tok, const std::string& response,
+                         const Preset::Finisher& finisher, AnswerRule rule, const FinisherOptions& options,
+                         FinisherCache* reuse) {
+  FinisherJob job(backend, tok, response, finisher, rule, options, reuse);
+  while (!job.done()) job.run_pass();
+  return job.result();
 }
 
 }  // namespace hogwild

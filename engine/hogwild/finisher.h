@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "backend/forward_batch.h"
+
 #include "backend/backend.h"
 #include "hogwild/preset.h"
 #include "tokenizer/tokenizer.h"
@@ -33,6 +35,52 @@ struct FinisherOptions {
 struct FinisherCache {
   std::unique_ptr<BackendCache> cache;
   std::vector<int32_t> ids;  // the tokens whose K/V the cache holds, in order
+};
+
+// The finisher pass by pass, for executors that decode many finishers in one forward pass (hogwild-lab's batched
+// executor: Backend::forward_many over every run's one-token pass). The constructor encodes the text and prefills
+// what the cache lacks; then, until done(): begin_pass() gives the next one-token pass, the caller runs it (alone:
+// run_pass()), end_pass() takes the greedy token. run_finisher() is this loop.
+class FinisherJob {
+ public:
+  // Errors of the backend (BackendError) propagate; the cache is then dropped (the next use starts afresh).
+  // reuse: nullptr for a fresh cache of the job's own. Backend, tokenizer and reuse must outlive the job.
+  FinisherJob(Backend& backend, const Tokenizer& tok, const std::string& response, const Preset::Finisher& finisher,
+              AnswerRule rule, const FinisherOptions& options, FinisherCache* reuse = nullptr);
+  ~FinisherJob();
+  FinisherJob(const FinisherJob&) = delete;
+  FinisherJob& operator=(const FinisherJob&) = delete;
+
+  bool done() const { return done_; }
+  // The next pass (one token, logits of its slot), valid until end_pass(); nullopt once done.
+  std::optional<Backend::CachePass> begin_pass();
+  void end_pass();
+  // The begun pass on the backend alone, then end_pass(). A BackendError propagates (then fail()).
+  void run_pass();
+  // Ends the job after a failed pass: the cache is dropped, error() says why.
+  void fail(const std::string& why);
+  const std::string& error() const { return error_; }
+  const FinisherRun& result() const { return out_; }
+
+ private:
+  // The greedy token of logits_: stop, answer, or the input of the next pass.
+  void take_token();
+
+  Backend& backend_;
+  const Tokenizer& tok_;
+  Preset::Finisher finisher_;
+  AnswerRule rule_;
+  std::vector<int32_t> stop_ids_;
+  FinisherCache own_;
+  FinisherCache* fc_;
+  FinisherRun out_;
+  std::unique_ptr<TokenStreamDecoder> stream_;
+  std::vector<float> logits_;
+  ForwardBatch batch_;
+  int32_t next_ = -1;
+  int decoded_ = 0;
+  bool done_ = false;
+  std::string error_;
 };
 
 // Errors of the backend (BackendError) propagate to the caller. reuse: nullptr for a fresh cache of its own.

@@ -41,14 +41,14 @@ AnswerForcer::AnswerForcer(const Tokenizer& tokenizer, std::vector<int32_t> stop
 
 AnswerForcer::~AnswerForcer() = default;
 
-ForcedAnswer AnswerForcer::force(const HogwildSession& s, FinisherCache* reuse) {
+ForcedAnswerJob AnswerForcer::begin(const HogwildSession& s, FinisherCache* reuse) {
   const AnswerRule rule = s.preset().stop.answer;
-  if (auto a = extract_boxed_answer(written_text(s), rule)) return ForcedAnswer{*a, false, {}, {}};
-  return run_finisher(s.assembled_response(), s.preset().finisher, rule, reuse);
+  if (auto a = extract_boxed_answer(written_text(s), rule)) return {ForcedAnswer{*a, false, {}, {}}, nullptr};
+  return begin_finisher(s.assembled_response(), s.preset().finisher, rule, reuse);
 }
 
-ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
-                                 FinisherCache* reuse) {
+ForcedAnswerJob AnswerForcer::begin(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
+                                    FinisherCache* reuse) {
   if (streams.empty()) return {};
   std::string written, response = streams.front()->prompt_text();
   for (const HogwildSession* s : streams) {
@@ -56,24 +56,63 @@ ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& strea
     response += response_after_prompt(*s);
   }
   const AnswerRule rule = streams.front()->preset().stop.answer;
-  if (auto a = extract_boxed_answer(written, rule)) return ForcedAnswer{*a, false, {}, {}};
-  return run_finisher(response, finisher, rule, reuse);
+  if (auto a = extract_boxed_answer(written, rule)) return {ForcedAnswer{*a, false, {}, {}}, nullptr};
+  return begin_finisher(response, finisher, rule, reuse);
+}
+
+ForcedAnswerJob AnswerForcer::begin_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
+                                             FinisherCache* reuse) {
+  ForcedAnswerJob out;
+  try {
+    auto job = std::make_unique<FinisherJob>(backend_, tok_, response, finisher, rule,
+                                             FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_}, reuse);
+    if (job->done()) out.ready = answer_of(*job);
+    else out.job = std::move(job);
+  } catch (const Error& e) {
+    out.ready.note = std::string("finisher skipped: ") + e.what();
+  }
+  return out;
+}
+
+ForcedAnswer AnswerForcer::finish(ForcedAnswerJob& j) {
+  if (!j.job) return j.ready;
+  try {
+    while (!j.job->done()) j.job->run_pass();
+  } catch (const Error& e) {
+    j.job->fail(e.what());
+  }
+  return answer_of(*j.job);
+}
+
+ForcedAnswer AnswerForcer::answer_of(const FinisherJob& job) {
+  ForcedAnswer out;
+  if (!job.error().empty()) {
+    out.note = "finisher skipped: " + job.error();
+    return out;
+  }
+  const FinisherRun& r = job.result();
+  out.finisher_ran = r.ran;
+  out.finisher_output = r.output;
+  if (r.answer) out.answer = *r.answer;
+  if (!r.ran) out.note = "finisher skipped: " + r.skipped;
+  return out;
+}
+
+ForcedAnswer AnswerForcer::force(const HogwildSession& s, FinisherCache* reuse) {
+  ForcedAnswerJob j = begin(s, reuse);
+  return finish(j);
+}
+
+ForcedAnswer AnswerForcer::force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
+                                 FinisherCache* reuse) {
+  ForcedAnswerJob j = begin(streams, finisher, reuse);
+  return finish(j);
 }
 
 ForcedAnswer AnswerForcer::run_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
                                         FinisherCache* reuse) {
-  ForcedAnswer out;
-  try {
-    const FinisherRun r =
-        hogwild::run_finisher(backend_, tok_, response, finisher, rule, FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_}, reuse);
-    out.finisher_ran = r.ran;
-    out.finisher_output = r.output;
-    if (r.answer) out.answer = *r.answer;
-    if (!r.ran) out.note = "finisher skipped: " + r.skipped;
-  } catch (const Error& e) {
-    out.note = std::string("finisher skipped: ") + e.what();
-  }
-  return out;
+  ForcedAnswerJob j = begin_finisher(response, finisher, rule, reuse);
+  return finish(j);
 }
 
 }  // namespace hogwild::lab

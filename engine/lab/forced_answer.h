@@ -6,6 +6,7 @@
 // and counters are never touched, so the run continues exactly as if nothing had happened; a separate run with
 // its budget set to the checkpoint gives the same answer (tests/lab/test_lab_run.cpp proves it).
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,14 @@ std::string written_text(const HogwildSession& s);
 // The §8.8 response without its prompt (history, others-header, each current step with its marker).
 std::string response_after_prompt(const HogwildSession& s);
 
+// A forced answer in halves (AnswerForcer::begin): the answer at once (`ready`: a \boxed{} the workers wrote, no
+// finisher, a finisher that could not start) or a finisher `job` whose one-token passes the caller runs — the
+// batched executor with other runs' passes in one forward — before AnswerForcer::answer_of(job).
+struct ForcedAnswerJob {
+  ForcedAnswer ready;
+  std::unique_ptr<FinisherJob> job;
+};
+
 class AnswerForcer {
  public:
   // The tokenizer and backend must outlive the forcer; the finisher runs on `backend` (the runs' own).
@@ -42,12 +51,21 @@ class AnswerForcer {
   // streams[0]'s prompt + every stream's response after its prompt.
   ForcedAnswer force(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
                      FinisherCache* reuse = nullptr);
+  // The same in halves (ForcedAnswerJob). finish() runs the job's passes alone and gives the answer.
+  ForcedAnswerJob begin(const HogwildSession& s, FinisherCache* reuse = nullptr);
+  ForcedAnswerJob begin(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
+                        FinisherCache* reuse = nullptr);
+  ForcedAnswer finish(ForcedAnswerJob& j);
+  // The answer of a finished job (a failed one: no answer, the note says why).
+  static ForcedAnswer answer_of(const FinisherJob& job);
   // Greedy finisher continuation of `response` (§8.8, hogwild::run_finisher — the session's own finisher);
   // `rule`: what a \boxed{} must hold (the preset's stop.answer).
   ForcedAnswer run_finisher(const std::string& response, const Preset::Finisher& finisher,
                             AnswerRule rule = AnswerRule::Any, FinisherCache* reuse = nullptr);
 
  private:
+  ForcedAnswerJob begin_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
+                                 FinisherCache* reuse);
   const Tokenizer& tok_;
   std::vector<int32_t> stop_ids_;
   int64_t prefill_chunk_;

@@ -53,6 +53,7 @@ LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& t
                PromptCache* prompt_cache)
     : bundle_(bundle),
       forcer_(forcer),
+      backend_(backend),
       task_(task),
       metrics_(task.arm ? task.arm->workers : 1),
       log_(task.stats_every) {
@@ -102,11 +103,16 @@ void LabRun::record_checkpoint(int64_t budget, const ForcedAnswer& a) {
   result_.checkpoints.push_back(std::move(c));
 }
 
-ForcedAnswer LabRun::force_now() {
-  if (task_.arm->kind != ArmKind::Independent) return forcer_.force(*streams_.front(), &finisher_cache_);
+ForcedAnswerJob LabRun::begin_force_now() {
+  if (task_.arm->kind != ArmKind::Independent) return forcer_.begin(*streams_.front(), &finisher_cache_);
   std::vector<const HogwildSession*> all;
   for (const auto& s : streams_) all.push_back(s.get());
-  return forcer_.force(all, task_.arm->preset.finisher, &finisher_cache_);
+  return forcer_.begin(all, task_.arm->preset.finisher, &finisher_cache_);
+}
+
+ForcedAnswer LabRun::force_now() {
+  ForcedAnswerJob j = begin_force_now();
+  return forcer_.finish(j);
 }
 
 bool LabRun::advance() {
@@ -127,10 +133,22 @@ void LabRun::prefill_streams() {
   // independent control's streams report their prefills, then their first pass).
   for (auto& s : streams_)
     if (!s->finished() && !s->prefilled()) s->prefill();
+  // Every forced answer's text starts with the (first) stream's prompt: the run's finisher cache starts with its
+  // K/V, copied from the session (where the backend can), so no forced answer prefills the prompt again.
+  const HogwildSession& first = *streams_.front();
+  if (!finisher_cache_.cache && first.prefilled()) {
+    std::unique_ptr<BackendCache> seeded = backend_.create_cache(sequence_layout());
+    const int64_t n = static_cast<int64_t>(first.prompt_ids().size());
+    if (seeded->assign_block(kSequenceBlock, first.cache(), first.cache().layout().first_block(), n)) {
+      finisher_cache_.cache = std::move(seeded);
+      finisher_cache_.ids = first.prompt_ids();
+    }
+  }
 }
 
 void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {
   prefill_streams();
+  if (pending_.job) return;  // waiting for its forced answer
   for (auto& s : streams_) {
     if (s->finished()) continue;
     if (std::optional<Backend::CachePass> p = s->begin_pass()) {
@@ -140,14 +158,33 @@ void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<
   }
 }
 
-bool LabRun::after_pass() {
+bool LabRun::after_pass(bool defer_answers) {
   if (done_) return false;
+  if (pending_.job) {
+    if (!pending_.job->done()) return true;
+    const ForcedAnswer a = AnswerForcer::answer_of(*pending_.job);
+    pending_ = {};
+    record_checkpoint(pending_budget_, a);
+  }
   passes_ = 0;
   for (const auto& s : streams_) passes_ = std::max(passes_, s->passes());
   const bool finished = std::any_of(streams_.begin(), streams_.end(), [](const auto& s) { return s->finished(); });
   if (!finished) {
-    while (next_checkpoint_ < task_.checkpoints.size() && task_.checkpoints[next_checkpoint_] <= passes_)
-      record_checkpoint(task_.checkpoints[next_checkpoint_++], force_now());
+    while (next_checkpoint_ < task_.checkpoints.size() && task_.checkpoints[next_checkpoint_] <= passes_) {
+      const int64_t budget = task_.checkpoints[next_checkpoint_++];
+      if (!defer_answers) {
+        record_checkpoint(budget, force_now());
+        continue;
+      }
+      ForcedAnswerJob j = begin_force_now();
+      if (!j.job) {
+        record_checkpoint(budget, j.ready);
+        continue;
+      }
+      pending_ = std::move(j);
+      pending_budget_ = budget;
+      return true;
+    }
     return true;
   }
   complete();

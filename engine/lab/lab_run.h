@@ -90,8 +90,14 @@ class LabRun {
   // The two halves of advance(). A batched executor replaces step_streams() by one forward pass over many runs'
   // sessions (docs/LAB.md "Executors") and then calls after_pass() on each run: checkpoints, early stops, results.
   void step_streams();
-  bool after_pass();
-  // Batched executors: begins this pass on every unfinished stream (HogwildSession::begin_pass; prefills first
+  // defer_answers (batched executors): a checkpoint this pass reached whose forced answer needs the finisher starts
+  // it as a job (forced_answer_job()) instead of decoding it here; the run then waits — begin_streams() adds no pass
+  // — while the executor runs the job's one-token passes with other runs' passes, and the after_pass() following
+  // the job's last pass records the checkpoint. The answers and tokens are those of after_pass(false).
+  bool after_pass(bool defer_answers = false);
+  // The forced answer in progress (after_pass(true)), or nullptr.
+  FinisherJob* forced_answer_job() { return pending_.job.get(); }
+  // Batched executors: begins this pass on every unfinished stream (none while a forced answer is in progress) (HogwildSession::begin_pass; prefills first
   // when needed) and appends the passes and their sessions. The executor runs them (with other runs' passes) in one
   // Backend::forward_many, calls end_pass() on each session, then after_pass() here.
   void begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions);
@@ -106,6 +112,7 @@ class LabRun {
   class StreamObserver;
   void prefill_streams();    // starts the clock; every unfinished stream prefilled
   ForcedAnswer force_now();  // the answer if the budget ended now (independent: on the concatenation)
+  ForcedAnswerJob begin_force_now();
   void record_checkpoint(int64_t budget, const ForcedAnswer& a);
   void complete();
   int64_t tokens() const;
@@ -113,12 +120,16 @@ class LabRun {
 
   const ModelBundle& bundle_;
   AnswerForcer& forcer_;
+  Backend& backend_;
   RunTask task_;
   std::vector<std::unique_ptr<HogwildSession>> streams_;
   std::vector<std::unique_ptr<StreamObserver>> observers_;
   MetricsCollector metrics_;
-  // The forced answers' plain cache: each checkpoint prefills only what changed since the previous one.
+  // The forced answers' plain cache: each checkpoint prefills only what changed since the previous one. It starts
+  // with the prompt's K/V, copied from the first stream's cache after its prefill.
   FinisherCache finisher_cache_;
+  ForcedAnswerJob pending_;        // after_pass(true): the forced answer being decoded
+  int64_t pending_budget_ = 0;     // its checkpoint
   EventLogWriter log_;
   RunResult result_;
   size_t next_checkpoint_ = 0;

@@ -90,11 +90,20 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
     wait_while_paused(control);
     if (control.stop) return;  // the runs in flight are abandoned, not reported
 
-    // Begin this pass in every run (a prefill that fails ends that run only), then ONE forward for all of them.
+    // Begin this pass in every run (a prefill that fails ends that run only), then ONE forward for all of them. A
+    // run whose forced answer is being decoded contributes its finisher's one-token pass instead (no session).
     std::vector<Backend::CachePass> passes;
-    std::vector<HogwildSession*> sessions;
-    std::vector<size_t> owner;  // slot of each session
+    std::vector<HogwildSession*> sessions;  // nullptr: the owner's finisher job
+    std::vector<size_t> owner;              // slot of each pass
     for (size_t i = 0; i < slots.size(); ++i) {
+      if (FinisherJob* job = slots[i].run->forced_answer_job()) {
+        if (std::optional<Backend::CachePass> p = job->begin_pass()) {
+          passes.push_back(*p);
+          sessions.push_back(nullptr);
+          owner.push_back(i);
+        }
+        continue;
+      }
       const size_t before = sessions.size();
       try {
         slots[i].run->begin_streams(passes, sessions);
@@ -106,7 +115,7 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
       owner.resize(sessions.size(), i);
     }
     // The passes the backend fuses exactly (Backend::fuses: on the CPU, every pass of fewer than 16 token slots —
-    // decode steps) go into ONE forward_many; the others (a step start of many workers) run alone, as with the
+    // decode steps, forced answers' tokens) go into ONE forward_many; the others (a step start of many workers) run alone, as with the
     // sequential executor, so every run computes the same numbers either way. A backend that does not fuse gets
     // every pass alone.
     std::vector<char> fused(sessions.size(), 0);
@@ -128,6 +137,16 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
     for (size_t j = 0; j < sessions.size(); ++j) {
       Slot& slot = slots[owner[j]];
       if (!slot.error.empty()) continue;
+      if (!sessions[j]) {  // a forced answer's pass: a failure ends that answer (no answer, a note), not the run
+        FinisherJob& job = *slot.run->forced_answer_job();
+        try {
+          if (fused[j]) job.end_pass();
+          else job.run_pass();
+        } catch (const Error& e) {
+          job.fail(e.what());
+        }
+        continue;
+      }
       try {
         if (fused[j]) sessions[j]->end_pass();
         else sessions[j]->run_pass();
@@ -142,7 +161,7 @@ void BatchedExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sink, 
     for (Slot& slot : slots) {
       if (slot.error.empty()) {
         try {
-          if (!slot.run->after_pass()) slot.result = slot.run->take_result();
+          if (!slot.run->after_pass(/*defer_answers=*/true)) slot.result = slot.run->take_result();
         } catch (const Error& e) {
           slot.error = e.what();
         }

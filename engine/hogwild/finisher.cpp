@@ -8,6 +8,16 @@
 
 namespace hogwild {
 
+bool seed_finisher_cache(FinisherCache& fc, Backend& backend, const BackendCache& src, int block,
+                         const std::vector<int32_t>& ids) {
+  if (fc.cache || ids.empty()) return false;
+  std::unique_ptr<BackendCache> seeded = backend.create_cache(sequence_layout());
+  if (!seeded->assign_block(kSequenceBlock, src, block, static_cast<int64_t>(ids.size()))) return false;
+  fc.cache = std::move(seeded);
+  fc.ids = ids;
+  return true;
+}
+
 FinisherJob::FinisherJob(Backend& backend, const Tokenizer& tok, const std::string& response, const Preset::Finisher& finisher,
                          AnswerRule rule, const FinisherOptions& options, FinisherCache* reuse)
     : backend_(backend), tok_(tok), finisher_(finisher), rule_(rule), stop_ids_(options.stop_ids), fc_(reuse ? reuse : &own_) {

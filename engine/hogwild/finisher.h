@@ -37,6 +37,12 @@ struct FinisherCache {
   std::vector<int32_t> ids;  // the tokens whose K/V the cache holds, in order
 };
 
+// Starts an empty `fc` with the K/V of `ids`: the first ids.size() tokens of `block` of `src`, another cache of
+// `backend` (a session's prompt, which every finisher text of that session starts with), copied where the backend
+// can (BackendCache::assign_block). True when it did; false (fc unchanged) when fc was not empty or no copy is possible.
+bool seed_finisher_cache(FinisherCache& fc, Backend& backend, const BackendCache& src, int block,
+                         const std::vector<int32_t>& ids);
+
 // The finisher pass by pass, for executors that decode many finishers in one forward pass (hogwild-lab's batched
 // executor: Backend::forward_many over every run's one-token pass). The constructor encodes the text and prefills
 // what the cache lacks; then, until done(): begin_pass() gives the next one-token pass, the caller runs it (alone:

@@ -470,10 +470,14 @@ void HogwildSession::finish(const std::string& reason, const std::string& messag
 }
 
 void HogwildSession::run_finisher(FinishedEvent& f) {
-  // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache.
+  // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache. The response
+  // starts with the prompt: the finisher's cache starts with the prompt's K/V, copied from the first block (merges
+  // only append to it), so a long prompt is not prefilled a second time.
+  FinisherCache& fc = options_.finisher_cache ? *options_.finisher_cache : own_finisher_cache_;
+  if (preset_.finisher.max_tokens > 0 && !preset_.finisher.text.empty())
+    seed_finisher_cache(fc, *backend_, *cache_, cache_->layout().first_block(), prompt_ids_);
   const FinisherRun r = hogwild::run_finisher(*backend_, tok_, assembled_response(), preset_.finisher, preset_.stop.answer,
-                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk},
-                                              options_.finisher_cache);
+                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk}, &fc);
   if (!r.ran) {
     f.message += "; finisher skipped: " + r.skipped;
     return;

@@ -46,7 +46,8 @@ struct SessionOptions {
   Backend* backend = nullptr;
   // The §8.8 finisher's plain cache, kept by the caller across calls (FinisherCache: only what changed since its
   // last use is prefilled; the lab passes the run's, which its forced answers at the checkpoints filled). nullptr:
-  // a fresh cache for the finisher.
+  // the session's own. Either way, an empty one starts with the prompt's K/V copied from the session's cache
+  // (seed_finisher_cache), so the finisher does not prefill the prompt again.
   FinisherCache* finisher_cache = nullptr;
   // Prompt heads shared with other sessions on the same backend (prompt_cache.h): the head's K/V are copied from
   // there when present and kept there otherwise; the tokens are the same either way. nullptr: none.
@@ -165,6 +166,7 @@ class HogwildSession {
   std::unique_ptr<Backend> own_backend_;  // when options.backend was nullptr
   Backend* backend_ = nullptr;
   std::unique_ptr<BackendCache> cache_;
+  FinisherCache own_finisher_cache_;  // the finisher's, when options.finisher_cache is nullptr
   EventObserver* observer_ = nullptr;
 
   bool prefilled_ = false;

@@ -136,14 +136,8 @@ void LabRun::prefill_streams() {
   // Every forced answer's text starts with the (first) stream's prompt: the run's finisher cache starts with its
   // K/V, copied from the session (where the backend can), so no forced answer prefills the prompt again.
   const HogwildSession& first = *streams_.front();
-  if (!finisher_cache_.cache && first.prefilled()) {
-    std::unique_ptr<BackendCache> seeded = backend_.create_cache(sequence_layout());
-    const int64_t n = static_cast<int64_t>(first.prompt_ids().size());
-    if (seeded->assign_block(kSequenceBlock, first.cache(), first.cache().layout().first_block(), n)) {
-      finisher_cache_.cache = std::move(seeded);
-      finisher_cache_.ids = first.prompt_ids();
-    }
-  }
+  if (first.prefilled())
+    seed_finisher_cache(finisher_cache_, backend_, first.cache(), first.cache().layout().first_block(), first.prompt_ids());
 }
 
 void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {

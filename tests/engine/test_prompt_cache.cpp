@@ -172,3 +172,49 @@ TEST(BackendCache, AssignBlockRejectsARangeBeyondTheSourceAndKeepsTheTarget) {
       EXPECT_EQ(std::memcmp(a.values(l, h), c.values(l, h), 3 * a.head_dim() * sizeof(float)), 0);
     }
 }
+
+namespace {
+// Counts the token slots of every pass (prefills and worker passes) on another backend.
+class CountingBackend final : public Backend {
+ public:
+  explicit CountingBackend(Backend& inner) : Backend(inner.config()), inner_(inner) {}
+  BackendInfo info() const override { return inner_.info(); }
+  std::unique_ptr<BackendCache> create_cache(const Layout& layout) override { return inner_.create_cache(layout); }
+  void forward(BackendCache& cache, const PassTarget& target, const ForwardBatch& batch, float* logits, LogitsMode mode) override {
+    slots += static_cast<int64_t>(batch.rows) * batch.len;
+    inner_.forward(cache, target, batch, logits, mode);
+  }
+  int64_t slots = 0;
+
+ private:
+  Backend& inner_;
+};
+}  // namespace
+
+TEST(SessionFinisher, StartsFromThePromptsKVAndGivesTheFreshAnswer) {
+  ModelBundle& b = stories();
+  CpuBackend cpu(b.model, 2);
+  CountingBackend counting(cpu);
+  Preset p = two_workers();
+  p.finisher.text = " So the answer is \\boxed{";
+  p.finisher.max_tokens = 4;
+  HogwildSession s(b, p, "The sun was hot.", options(counting, nullptr));
+  int64_t before_last = 0;
+  while (true) {
+    before_last = counting.slots;
+    if (!s.step()) break;
+  }
+  ASSERT_TRUE(s.result().has_value());
+  const FinishedEvent& f = *s.result();
+  ASSERT_NE(f.message.find("; finisher: \""), std::string::npos) << f.message;
+  // The last step: one pass of 2 workers, then the finisher — which prefills only what follows the prompt.
+  const int64_t finisher_slots = counting.slots - before_last - 2;
+  const int64_t text_ids = static_cast<int64_t>(b.tokenizer->encode_prompt(s.assembled_response() + p.finisher.text).size());
+  const int64_t prompt_ids = static_cast<int64_t>(s.prompt_ids().size());
+  EXPECT_LE(finisher_slots, text_ids - prompt_ids + 1 + p.finisher.max_tokens);
+  // The same continuation as a finisher that prefills everything itself.
+  const FinisherRun fresh = run_finisher(cpu, *b.tokenizer, s.assembled_response(), p.finisher, p.stop.answer,
+                                         FinisherOptions{b.stop_ids, std::nullopt, 8});
+  ASSERT_TRUE(fresh.ran);
+  EXPECT_NE(f.message.find("; finisher: \"" + fresh.output + "\""), std::string::npos) << f.message << " vs " << fresh.output;
+}

@@ -17,6 +17,7 @@
 //     token itself is the reference's argmax, and it ends no step under the official rule; the first difference
 //     is our next input (boundary token + next step prefix), not numerics.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -171,11 +172,14 @@ std::unique_ptr<HogwildSession> prefilled_session(const Preset& mechanics, Token
   auto s = std::make_unique<HogwildSession>(b, p, task, o);
   s->set_observer(&log);
   const int64_t hits = shared_backend().heads.hits();
+  const auto t0 = std::chrono::steady_clock::now();
   s->prefill();
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // The head is the official system prompt (everything before the task): nearly all of the prompt.
   EXPECT_GT(s->prompt_head_tokens(), 5800);
-  std::printf("[ crossimpl ] prompt head: %lld of %zu tokens, %s\n", static_cast<long long>(s->prompt_head_tokens()),
-              s->prompt_ids().size(), shared_backend().heads.hits() > hits ? "copied from the shared PromptCache" : "prefilled");
+  std::printf("[ crossimpl ] prompt head: %lld of %zu tokens, %s; prefill %.1f s\n", static_cast<long long>(s->prompt_head_tokens()),
+              s->prompt_ids().size(), shared_backend().heads.hits() > hits ? "copied from the shared PromptCache" : "prefilled",
+              seconds);
   return s;
 }
 

@@ -20,6 +20,7 @@
 
 #include "common/error.h"
 #include "fixtures.h"
+#include "stories_bundle.h"
 #include "temp_dir.h"
 #include "utf8_check.h"
 #include "generation/generator.h"
@@ -49,8 +50,7 @@ const std::string kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 const std::string kInvalidUtf8 = "Once \x80\xbf upon \xc3 a \xf0\x9f\x98 time \xc0\xaf there \xed\xa0\x80 was \xff.";
 
 ModelBundle& stories() {
-  static ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
-  return b;
+  return hogwild::test::stories260k();
 }
 
 std::vector<int32_t> greedy(const Model& model, const Tokenizer& tok, int n) {

@@ -10,6 +10,7 @@
 
 #include "backend/cpu_backend.h"
 #include "fixtures.h"
+#include "stories_bundle.h"
 #include "generation/model_bundle.h"
 #include "hogwild/preset_library.h"
 #include "hogwild/prompt_builder.h"
@@ -22,8 +23,7 @@ using hogwild::test::fixture;
 namespace {
 
 ModelBundle& stories() {
-  static ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
-  return b;
+  return hogwild::test::stories260k();
 }
 
 // Two workers, a head of a few dozen tokens (rules) before the task, prefilled in chunks of 8 so that the head

@@ -14,6 +14,7 @@
 #include "cpu/transformer.h"
 #include "common/error.h"
 #include "fixtures.h"
+#include "stories_bundle.h"
 #include "generation/model_bundle.h"
 #include "hogwild/event_json.h"
 #include "hogwild/model_fit.h"
@@ -27,8 +28,7 @@ using hogwild::test::fixture;
 namespace {
 
 ModelBundle& stories() {
-  static ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
-  return b;
+  return hogwild::test::stories260k();
 }
 
 Preset preset(const std::string& name) { return load_preset(find_preset(name)); }

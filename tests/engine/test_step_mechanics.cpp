@@ -15,6 +15,7 @@
 #include "cpu/sequence_cache.h"
 #include "cpu/transformer.h"
 #include "fixtures.h"
+#include "stories_bundle.h"
 #include "generation/generator.h"
 #include "generation/model_bundle.h"
 #include "hogwild/preset_library.h"
@@ -27,8 +28,7 @@ using hogwild::test::fixture;
 namespace {
 
 ModelBundle& stories() {
-  static ModelBundle b = open_model_bundle(fixture("stories260K/stories260K.bin"), fixture("stories260K/tok512.model"));
-  return b;
+  return hogwild::test::stories260k();
 }
 
 Preset tiny_preset() {

@@ -8,15 +8,16 @@
 
 namespace hogwild {
 
-bool seed_finisher_cache(FinisherCache& fc, Backend& backend, const BackendCache& src, int block,
-                         const std::vector<int32_t>& ids) {
-  if (fc.cache || ids.empty()) return false;
+namespace {
+// An empty finisher cache starts with the prompt's K/V (FinisherPrompt), where the backend can copy them.
+void seed(FinisherCache& fc, Backend& backend, const FinisherPrompt& prompt) {
+  if (fc.cache || !prompt.cache || !prompt.ids || prompt.ids->empty()) return;
   std::unique_ptr<BackendCache> seeded = backend.create_cache(sequence_layout());
-  if (!seeded->assign_block(kSequenceBlock, src, block, static_cast<int64_t>(ids.size()))) return false;
+  if (!seeded->assign_block(kSequenceBlock, *prompt.cache, prompt.block, static_cast<int64_t>(prompt.ids->size()))) return;
   fc.cache = std::move(seeded);
-  fc.ids = ids;
-  return true;
+  fc.ids = *prompt.ids;
 }
+}  // namespace
 
 FinisherJob::FinisherJob(Backend& backend, const Tokenizer& tok, const std::string& response, const Preset::Finisher& finisher,
                          AnswerRule rule, const FinisherOptions& options, FinisherCache* reuse)
@@ -35,6 +36,7 @@ FinisherJob::FinisherJob(Backend& backend, const Tokenizer& tok, const std::stri
   out_.ran = true;
   // A plain causal sequence on the same backend (block 0 of the sequence layout, absolute positions).
   FinisherCache& fc = *fc_;
+  seed(fc, backend, options.prompt);
   size_t keep = 0;
   if (fc.cache) {
     // The common prefix stays; at least the last token is prefilled again (its logits start the decode).

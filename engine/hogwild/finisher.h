@@ -23,10 +23,20 @@ struct FinisherRun {
   std::optional<std::string> answer;  // the \boxed{} answer it completed (rule: the preset's stop.answer)
 };
 
+// Where the K/V of a response's prompt already are: the first ids.size() tokens of `block` of `cache` (a session's
+// first block: merges only append to it). A finisher whose cache is empty starts with a copy of them where the
+// backend can copy (BackendCache::assign_block), so the prompt is not prefilled a second time.
+struct FinisherPrompt {
+  const BackendCache* cache = nullptr;  // nullptr: none
+  int block = 0;
+  const std::vector<int32_t>* ids = nullptr;
+};
+
 struct FinisherOptions {
   std::vector<int32_t> stop_ids;  // tokens that end the continuation
   std::optional<bool> bos;        // Tokenizer::encode_prompt's override (unset: as the model says)
   int64_t prefill_chunk = 512;
+  FinisherPrompt prompt;          // the prompt's K/V in a cache of the same backend, if any
 };
 
 // A finisher's plain cache kept between calls on texts that grow (the lab's checkpoints of one run): the next call
@@ -36,12 +46,6 @@ struct FinisherCache {
   std::unique_ptr<BackendCache> cache;
   std::vector<int32_t> ids;  // the tokens whose K/V the cache holds, in order
 };
-
-// Starts an empty `fc` with the K/V of `ids`: the first ids.size() tokens of `block` of `src`, another cache of
-// `backend` (a session's prompt, which every finisher text of that session starts with), copied where the backend
-// can (BackendCache::assign_block). True when it did; false (fc unchanged) when fc was not empty or no copy is possible.
-bool seed_finisher_cache(FinisherCache& fc, Backend& backend, const BackendCache& src, int block,
-                         const std::vector<int32_t>& ids);
 
 // The finisher pass by pass, for executors that decode many finishers in one forward pass (hogwild-lab's batched
 // executor: Backend::forward_many over every run's one-token pass). The constructor encodes the text and prefills

@@ -212,18 +212,17 @@ void HogwildSession::prefill() {
   // is left to the rest: its logits start the workers.
   const int first = layout.first_block();
   head_tokens_ = 0;
-  if (const std::string head = prompt_head(preset_, names_); !head.empty()) {
-    const std::vector<int32_t> head_ids = tok_.encode_prompt(head, options_.bos);
-    const size_t n = std::min(head_ids.size(), prompt_ids_.size() - 1);
-    while (static_cast<size_t>(head_tokens_) < n && head_ids[static_cast<size_t>(head_tokens_)] == prompt_ids_[static_cast<size_t>(head_tokens_)])
-      ++head_tokens_;
+  if (const std::string text = prompt_head(preset_, names_); !text.empty()) {
+    const std::vector<int32_t> alone = tok_.encode_prompt(text, options_.bos);
+    const size_t n = std::min(alone.size(), prompt_ids_.size() - 1);
+    head_tokens_ = std::mismatch(alone.begin(), alone.begin() + static_cast<ptrdiff_t>(n), prompt_ids_.begin()).first - alone.begin();
   }
   if (head_tokens_ > 0) {
-    const std::vector<int32_t> head_ids(prompt_ids_.begin(), prompt_ids_.begin() + head_tokens_);
+    const std::vector<int32_t> head(prompt_ids_.begin(), prompt_ids_.begin() + head_tokens_);
     PromptCache* shared = options_.prompt_cache;
-    if (!shared || !shared->restore(*backend_, *cache_, first, head_ids)) {
-      prefill_block(first, head_ids, nullptr);
-      if (shared) shared->store(*backend_, *cache_, first, head_ids);
+    if (!shared || !shared->restore(*backend_, *cache_, first, head)) {
+      prefill_block(first, head, nullptr);
+      if (shared) shared->store(*backend_, *cache_, first, head);
     }
   }
   prefill_block(first, std::vector<int32_t>(prompt_ids_.begin() + head_tokens_, prompt_ids_.end()), prompt_logits_.data());
@@ -470,14 +469,11 @@ void HogwildSession::finish(const std::string& reason, const std::string& messag
 }
 
 void HogwildSession::run_finisher(FinishedEvent& f) {
-  // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache. The response
-  // starts with the prompt: the finisher's cache starts with the prompt's K/V, copied from the first block (merges
-  // only append to it), so a long prompt is not prefilled a second time.
+  // §8.8: re-encode the whole response plus the finisher and decode greedily with an ordinary cache, which starts
+  // with the prompt's K/V copied from this session (prompt_kv()): a long prompt is not prefilled a second time.
   FinisherCache& fc = options_.finisher_cache ? *options_.finisher_cache : own_finisher_cache_;
-  if (preset_.finisher.max_tokens > 0 && !preset_.finisher.text.empty())
-    seed_finisher_cache(fc, *backend_, *cache_, cache_->layout().first_block(), prompt_ids_);
   const FinisherRun r = hogwild::run_finisher(*backend_, tok_, assembled_response(), preset_.finisher, preset_.stop.answer,
-                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk}, &fc);
+                                              FinisherOptions{stop_ids_, options_.bos, options_.prefill_chunk, prompt_kv()}, &fc);
   if (!r.ran) {
     f.message += "; finisher skipped: " + r.skipped;
     return;

@@ -47,7 +47,7 @@ struct SessionOptions {
   // The §8.8 finisher's plain cache, kept by the caller across calls (FinisherCache: only what changed since its
   // last use is prefilled; the lab passes the run's, which its forced answers at the checkpoints filled). nullptr:
   // the session's own. Either way, an empty one starts with the prompt's K/V copied from the session's cache
-  // (seed_finisher_cache), so the finisher does not prefill the prompt again.
+  // (FinisherPrompt), so the finisher does not prefill the prompt again.
   FinisherCache* finisher_cache = nullptr;
   // Prompt heads shared with other sessions on the same backend (prompt_cache.h): the head's K/V are copied from
   // there when present and kept there otherwise; the tokens are the same either way. nullptr: none.
@@ -99,6 +99,8 @@ class HogwildSession {
   const std::vector<int32_t>& prompt_ids() const { return prompt_ids_; }
   // How many leading prompt ids form the head (prefilled apart from the rest; PromptCache shares them).
   int64_t prompt_head_tokens() const { return head_tokens_; }
+  // Where the prompt's K/V are (a finisher on this session's response starts from them); valid while the session is.
+  FinisherPrompt prompt_kv() const { return {cache_.get(), cache_->layout().first_block(), &prompt_ids_}; }
   // Text of the finished steps, in merge order (combined/interleaved); empty for contiguous.
   const std::string& history() const { return history_; }
   // The current, unfinished step of worker w (its whole workspace in the contiguous layout).

@@ -44,7 +44,7 @@ AnswerForcer::~AnswerForcer() = default;
 ForcedAnswerJob AnswerForcer::begin(const HogwildSession& s, FinisherCache* reuse) {
   const AnswerRule rule = s.preset().stop.answer;
   if (auto a = extract_boxed_answer(written_text(s), rule)) return {ForcedAnswer{*a, false, {}, {}}, nullptr};
-  return begin_finisher(s.assembled_response(), s.preset().finisher, rule, reuse);
+  return begin_finisher(s.assembled_response(), s.preset().finisher, rule, reuse, s.prompt_kv());
 }
 
 ForcedAnswerJob AnswerForcer::begin(const std::vector<const HogwildSession*>& streams, const Preset::Finisher& finisher,
@@ -57,15 +57,15 @@ ForcedAnswerJob AnswerForcer::begin(const std::vector<const HogwildSession*>& st
   }
   const AnswerRule rule = streams.front()->preset().stop.answer;
   if (auto a = extract_boxed_answer(written, rule)) return {ForcedAnswer{*a, false, {}, {}}, nullptr};
-  return begin_finisher(response, finisher, rule, reuse);
+  return begin_finisher(response, finisher, rule, reuse, streams.front()->prompt_kv());
 }
 
 ForcedAnswerJob AnswerForcer::begin_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
-                                             FinisherCache* reuse) {
+                                             FinisherCache* reuse, FinisherPrompt prompt) {
   ForcedAnswerJob out;
   try {
     auto job = std::make_unique<FinisherJob>(backend_, tok_, response, finisher, rule,
-                                             FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_}, reuse);
+                                             FinisherOptions{stop_ids_, std::nullopt, prefill_chunk_, prompt}, reuse);
     if (job->done()) out.ready = answer_of(*job);
     else out.job = std::move(job);
   } catch (const Error& e) {

@@ -65,7 +65,7 @@ class AnswerForcer {
 
  private:
   ForcedAnswerJob begin_finisher(const std::string& response, const Preset::Finisher& finisher, AnswerRule rule,
-                                 FinisherCache* reuse);
+                                 FinisherCache* reuse, FinisherPrompt prompt = {});
   const Tokenizer& tok_;
   std::vector<int32_t> stop_ids_;
   int64_t prefill_chunk_;

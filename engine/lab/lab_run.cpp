@@ -53,7 +53,6 @@ LabRun::LabRun(const ModelBundle& bundle, AnswerForcer& forcer, const RunTask& t
                PromptCache* prompt_cache)
     : bundle_(bundle),
       forcer_(forcer),
-      backend_(backend),
       task_(task),
       metrics_(task.arm ? task.arm->workers : 1),
       log_(task.stats_every) {
@@ -133,11 +132,6 @@ void LabRun::prefill_streams() {
   // independent control's streams report their prefills, then their first pass).
   for (auto& s : streams_)
     if (!s->finished() && !s->prefilled()) s->prefill();
-  // Every forced answer's text starts with the (first) stream's prompt: the run's finisher cache starts with its
-  // K/V, copied from the session (where the backend can), so no forced answer prefills the prompt again.
-  const HogwildSession& first = *streams_.front();
-  if (first.prefilled())
-    seed_finisher_cache(finisher_cache_, backend_, first.cache(), first.cache().layout().first_block(), first.prompt_ids());
 }
 
 void LabRun::begin_streams(std::vector<Backend::CachePass>& passes, std::vector<HogwildSession*>& sessions) {

@@ -120,13 +120,12 @@ class LabRun {
 
   const ModelBundle& bundle_;
   AnswerForcer& forcer_;
-  Backend& backend_;
   RunTask task_;
   std::vector<std::unique_ptr<HogwildSession>> streams_;
   std::vector<std::unique_ptr<StreamObserver>> observers_;
   MetricsCollector metrics_;
   // The forced answers' plain cache: each checkpoint prefills only what changed since the previous one. It starts
-  // with the prompt's K/V, copied from the first stream's cache after its prefill.
+  // with the prompt's K/V, copied from the (first) stream's cache (HogwildSession::prompt_kv).
   FinisherCache finisher_cache_;
   ForcedAnswerJob pending_;        // after_pass(true): the forced answer being decoded
   int64_t pending_budget_ = 0;     // its checkpoint

@@ -11,6 +11,12 @@
 
 namespace hogwild::lab {
 
+namespace {
+void wait_while_paused(const RunControl& control) {
+  while (control.pause && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+}
+}  // namespace
+
 SequentialExecutor::SequentialExecutor(const ModelBundle& bundle, Backend& backend)
     : bundle_(bundle), backend_(&backend), forcer_(*bundle.tokenizer, bundle.stop_ids, backend) {}
 
@@ -29,7 +35,7 @@ void SequentialExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sin
     try {
       LabRun run(bundle_, forcer_, task, *backend_, &prompt_cache_);
       while (true) {
-        while (control.pause && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        wait_while_paused(control);
         if (control.stop) return;  // the run in flight is abandoned, not reported
         const bool more = run.advance();
         sink.progress(run.passes());
@@ -44,12 +50,6 @@ void SequentialExecutor::execute(const std::vector<RunTask>& tasks, RunSink& sin
     else sink.run_failed(task, error);
   }
 }
-
-namespace {
-void wait_while_paused(const RunControl& control) {
-  while (control.pause && !control.stop) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-}
-}  // namespace
 
 BatchedExecutor::BatchedExecutor(const ModelBundle& bundle, Backend& backend, int runs_per_pass)
     : bundle_(bundle), backend_(backend), runs_per_pass_(runs_per_pass), forcer_(*bundle.tokenizer, bundle.stop_ids, backend) {

@@ -330,18 +330,14 @@ void HogwildAttention::copy_block(int dst, int src) {
 void HogwildAttention::assign_block(int dst, const HogwildAttention& src, int src_block, int64_t n) {
   check_idle("assign_block");
   src.check_idle("assign_block (source)");
-  if (&src == this) {
-    if (dst == src_block) return truncate_block(dst, n);
-    copy_block(dst, src_block);
-    return truncate_block(dst, n);
-  }
   CacheBlock& d = blocks_.at(static_cast<size_t>(dst));
   const CacheBlock& s = src.blocks_.at(static_cast<size_t>(src_block));
+  if (&d == &s) throw std::logic_error("assign_block: source and target are the same block");
   if (n < 0 || n > s.length())
     throw std::out_of_range("assign_block: the source block has " + std::to_string(s.length()) + " tokens, not " + std::to_string(n));
   d.reserve(n);
   d.clear();
-  d.append_rotated_from(s, 0, n, 0);  // shapes and range checked there
+  d.append_rotated_from(s, 0, n, 0);  // R(0): the same block-local positions, keys copied bit for bit
 }
 
 void HogwildAttention::clear_block(int id) {

@@ -17,7 +17,6 @@ namespace hogwild::cpu {
 
 namespace {
 
-using kernels::ActQ8;
 using kernels::ActQ8K;
 
 int weight_kind(DType t) {
@@ -136,10 +135,13 @@ void set_kernel_level(KernelLevel level) { level_setting().store(std::min(level,
 bool has_quant_dot(DType t) { return weight_kind(t) >= 0; }
 
 size_t activation_row_bytes(DType weight, int64_t k) {
-  return is_k_quant(weight) ? static_cast<size_t>(k / 256) * sizeof(ActQ8K) : static_cast<size_t>(k / 32) * sizeof(ActQ8);
+  return is_k_quant(weight) ? static_cast<size_t>(k / 256) * sizeof(ActQ8K) : static_cast<size_t>(k / 32 * kernels::kActQ8BlockBytes);
 }
 
 void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, uint8_t* dst) {
+  // Every level's quantize_q8 writes the same bytes (round to nearest even, the same fp32 operations).
+  const kernels::KernelTable* t = tables().at(std::max(kernel_level(), KernelLevel::Scalar));
+  const kernels::QuantizeQ8Fn quantize_q8 = (t != nullptr ? t : &tables().scalar)->quantize_q8;
   const size_t row_bytes = activation_row_bytes(weight, k);
   for (int64_t i = 0; i < n; ++i) {
     const float* xi = x + i * k;
@@ -156,12 +158,7 @@ void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, ui
         }
       }
     } else {
-      auto* blocks = reinterpret_cast<ActQ8*>(out);
-      for (int64_t b = 0; b < k / 32; ++b) {
-        ActQ8& a = blocks[b];
-        const int sum = quantize_block(xi + b * 32, 32, a.q, a.d);
-        a.s = a.d * static_cast<float>(sum);
-      }
+      quantize_q8(xi, k, out);
     }
   }
 }

@@ -9,20 +9,18 @@
 
 namespace hogwild::cpu::kernels {
 
-// Activation blocks, written by quantize_activations (cpu/quant_dot.cpp):
-// ActQ8 for the 32-element weight types: an fp32 scale, s = d * sum(q) (ggml's Q8_1 with fp32 fields), 32 int8.
-struct ActQ8 {
-  float d;
-  float s;
-  int8_t q[32];
-};
+// Activation rows, written by quantize_activations (cpu/quant_dot.cpp).
+// For the 32-element weight types a row of k = 32 nb values is three arrays, so a SIMD kernel loads 16 blocks' scales
+// with one instruction: nb * 32 int8 (block b's values at 32 b), then nb fp32 scales d_b, then nb fp32 sums
+// s_b = d_b * sum(q of block b) (ggml's Q8_1 with fp32 fields, stored as arrays instead of 40-byte records).
+constexpr int64_t kActQ8BlockBytes = 40;  // per block of 32 elements: 32 int8 + d + s
 // ActQ8K for the k-quants: ggml's Q8_K (fp32 scale, 256 int8, sums of each 16 consecutive q).
 struct ActQ8K {
   float d;
   int8_t q[256];
   int16_t bsums[16];
 };
-static_assert(sizeof(ActQ8) == 40 && sizeof(ActQ8K) == 292, "activation blocks are packed");
+static_assert(sizeof(ActQ8K) == 292, "activation blocks are packed");
 
 // The weight types with their own kernel, indexing KernelTable::quant.
 enum WeightKind : int { kQ8_0, kQ4_0, kQ4_1, kQ5_0, kQ5_1, kQ4_K, kQ5_K, kQ6_K, kQuantKinds };
@@ -35,8 +33,12 @@ using QuantDotFn = void (*)(const uint8_t* wrow, const uint8_t* act, int64_t act
 using HalfDotFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_stride, int64_t n, int64_t k, float* y,
                            int64_t ldy);
 
+// One activation row of k values (k a multiple of 32) into the 32-element layout above.
+using QuantizeQ8Fn = void (*)(const float* x, int64_t k, uint8_t* row);
+
 struct KernelTable {
   QuantDotFn quant[kQuantKinds] = {};
+  QuantizeQ8Fn quantize_q8 = nullptr;
   HalfDotFn f16 = nullptr, bf16 = nullptr;  // nullptr: dequantize the row and use the fp32 kernel
 };
 

@@ -1,6 +1,8 @@
 // Scalar reference of every quantized dot product: the definition the SIMD kernels are tested against
 // (tests/engine/test_quant_dot.cpp). Per weight block the integer part sum(q_w * q_x) is exact; the float part is
 // (d_w * d_x) * isum plus the block's offset term, summed over the blocks in order.
+#include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "common/tensor.h"
@@ -16,9 +18,6 @@ float f16_at(const uint8_t* p) {
   return fp16_to_fp32(h);
 }
 
-const ActQ8* act_q8(const uint8_t* act, int64_t stride, int64_t i) {
-  return reinterpret_cast<const ActQ8*>(act + i * stride);
-}
 const ActQ8K* act_q8k(const uint8_t* act, int64_t stride, int64_t i) {
   return reinterpret_cast<const ActQ8K*>(act + i * stride);
 }
@@ -58,19 +57,44 @@ constexpr size_t legacy_block_bytes() {
 // sum_j w_j x_j = d_w d_x sum_j q_j qx_j + offset * d_x sum_j qx_j   (offset: -8 d, -16 d or the block minimum).
 template <WeightKind kKind>
 void dot_legacy(const uint8_t* w, const uint8_t* act, int64_t stride, int64_t n, int64_t k, float* y, int64_t ldy) {
+  const int64_t nb = k / 32;
   for (int64_t i = 0; i < n; ++i) {
+    const uint8_t* row = act + i * stride;  // the activation row's arrays (quant_kernels.h)
+    const auto* xq = reinterpret_cast<const int8_t*>(row);
+    const auto* xd = reinterpret_cast<const float*>(row + nb * 32);
+    const auto* xs = xd + nb;
     float acc = 0.f;
     const uint8_t* b = w;
-    for (int64_t blk = 0; blk < k / 32; ++blk, b += legacy_block_bytes<kKind>()) {
+    for (int64_t blk = 0; blk < nb; ++blk, b += legacy_block_bytes<kKind>()) {
       int q[32];
       float offset;
       const float d = unpack_legacy<kKind>(b, q, offset);
-      const ActQ8& a = act_q8(act, stride, i)[blk];
       int isum = 0;
-      for (int j = 0; j < 32; ++j) isum += q[j] * a.q[j];
-      acc += d * a.d * static_cast<float>(isum) + offset * a.s;
+      for (int j = 0; j < 32; ++j) isum += q[j] * xq[blk * 32 + j];
+      acc += d * xd[blk] * static_cast<float>(isum) + offset * xs[blk];
     }
     y[i * ldy] = acc;
+  }
+}
+
+// One activation row for the 32-element types (the layout in quant_kernels.h): per block d = max|x| / 127,
+// q = round-to-nearest-even(x * 127 / max|x|), s = d * sum(q). The SIMD versions give the same bytes.
+void quantize_q8(const float* x, int64_t k, uint8_t* row) {
+  const int64_t nb = k / 32;
+  auto* q = reinterpret_cast<int8_t*>(row);
+  auto* d = reinterpret_cast<float*>(row + nb * 32);
+  float* s = d + nb;
+  for (int64_t b = 0; b < nb; ++b) {
+    float amax = 0.f;
+    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
+    d[b] = amax / 127.f;
+    const float id = amax > 0.f ? 127.f / amax : 0.f;
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      q[b * 32 + j] = static_cast<int8_t>(std::nearbyint(x[b * 32 + j] * id));
+      sum += q[b * 32 + j];
+    }
+    s[b] = d[b] * static_cast<float>(sum);
   }
 }
 
@@ -158,6 +182,7 @@ void fill_scalar(KernelTable& t) {
   t.quant[kQ4_K] = dot_q45_k<false>;
   t.quant[kQ5_K] = dot_q45_k<true>;
   t.quant[kQ6_K] = dot_q6_k;
+  t.quantize_q8 = quantize_q8;
   t.f16 = nullptr;  // the fp32 path (dequantize_row + the vectorised fp32 kernel) is the reference for F16/BF16
   t.bf16 = nullptr;
 }

@@ -1,9 +1,11 @@
 // Quantized dot products (cpu/quant_dot.h): the scalar integer reference against an independent fp64 computation
 // over dequantize_row (itself checked against gguf's numpy code in test_quants), every SIMD level the CPU has against
 // the scalar reference, and matmul against the dequantizing path within the activation-quantization error bound.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -72,12 +74,14 @@ void dequantized_activation(DType t, const uint8_t* act, int64_t k, std::vector<
         for (int j = 0; j < 16; ++j) s += q[g * 16 + j];
         EXPECT_EQ(a->bsums[g], s);
       }
-    } else {
-      const auto* a = reinterpret_cast<const kernels::ActQ8*>(act) + b;
-      d = a->d, q = a->q;
+    } else {  // the three arrays of quant_kernels.h: values, scales, sums
+      const int64_t nb = k / 32;
+      q = reinterpret_cast<const int8_t*>(act) + b * 32;
+      d = reinterpret_cast<const float*>(act + nb * 32)[b];
+      const float sum = reinterpret_cast<const float*>(act + nb * 36)[b];
       int s = 0;
       for (int j = 0; j < 32; ++j) s += q[j];
-      EXPECT_FLOAT_EQ(a->s, d * static_cast<float>(s));
+      EXPECT_FLOAT_EQ(sum, d * static_cast<float>(s));
     }
     for (int j = 0; j < bs; ++j) {
       xq[static_cast<size_t>(b * bs + j)] = static_cast<double>(d) * q[j];
@@ -93,13 +97,21 @@ std::vector<KernelLevel> available_levels() {
   return out;
 }
 
-constexpr int64_t kK = 512, kRowsW = 3, kMaxN = 11;  // 11 activation rows: groups of 4 and every remainder
+constexpr int64_t kK = 512, kRowsW = 3;
+// 19 activation rows: two groups of 8 (the 512-bit kernels), four of 4 (AVX2) and every remainder of both.
+constexpr int64_t kMaxN = 19;
+// Widths: one 16-block chunk exactly (512), a chunk and an odd tail (544 = 17 blocks), a chunk and a pair (576 =
+// 18 blocks, SmolLM2's width), fewer than 16 blocks with an odd count (224 = 7 blocks); the k-quants take 512.
+std::vector<int64_t> widths(DType t) {
+  if (t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K) return {512};
+  return {512, 544, 576, 224};
+}
 
 TEST(QuantDot, ScalarReferenceEqualsDequantizedDotAndEverySimdLevelEqualsIt) {
   std::mt19937 rng(7);
   std::printf("kernel levels on this CPU: up to %s\n", kernel_level_name(detected_kernel_level()));
-  for (const TypeCase& c : kTypes) {
-    SCOPED_TRACE(dtype_name(c.type));
+  for (const TypeCase& c : kTypes) for (const int64_t kK : widths(c.type)) {
+    SCOPED_TRACE(std::string(dtype_name(c.type)) + " k " + std::to_string(kK));
     const auto w = random_weights(c, kRowsW, kK, rng);
     const auto x = random_activations(kMaxN, kK, rng);
     const size_t ab = activation_row_bytes(c.type, kK);
@@ -140,6 +152,28 @@ TEST(QuantDot, ScalarReferenceEqualsDequantizedDotAndEverySimdLevelEqualsIt) {
       }
     }
   }
+}
+
+// Every level's activation quantizer writes the same bytes as the scalar reference (values, scales and sums), on
+// rows with zeros, ties at .5 after scaling, one large value and a tail of blocks.
+TEST(QuantDot, EveryLevelQuantizesActivationsToTheSameBytes) {
+  std::mt19937 rng(3);
+  const KernelLevel saved = kernel_level();
+  for (const int64_t k : {32, 544, 576}) {
+    auto x = random_activations(3, k, rng);
+    x[static_cast<size_t>(k + 1)] = 127.f, x[static_cast<size_t>(k + 2)] = 0.5f, x[static_cast<size_t>(k + 3)] = -2.5f;
+    const size_t ab = activation_row_bytes(DType::Q4_0, k);
+    std::vector<uint8_t> ref(ab * 3, 0xAA), got(ab * 3, 0x55);
+    set_kernel_level(KernelLevel::Scalar);
+    quantize_activations(DType::Q4_0, x.data(), 3, k, ref.data());
+    for (KernelLevel level : available_levels()) {
+      set_kernel_level(level);
+      std::fill(got.begin(), got.end(), uint8_t{0x55});
+      quantize_activations(DType::Q4_0, x.data(), 3, k, got.data());
+      EXPECT_EQ(0, std::memcmp(ref.data(), got.data(), ref.size())) << kernel_level_name(level) << " k " << k;
+    }
+  }
+  set_kernel_level(saved);
 }
 
 TEST(QuantDot, HalfKernelsEqualTheFp32Path) {

@@ -101,9 +101,9 @@ constexpr int64_t kK = 512, kRowsW = 3;
 // 19 activation rows: two groups of 8 (the 512-bit kernels), four of 4 (AVX2) and every remainder of both.
 constexpr int64_t kMaxN = 19;
 // Widths: one 16-block chunk exactly (512), a chunk and an odd tail (544 = 17 blocks), a chunk and a pair (576 =
-// 18 blocks, SmolLM2's width), fewer than 16 blocks with an odd count (224 = 7 blocks); the k-quants take 512.
+// 18 blocks, SmolLM2's width), fewer than 16 blocks with an odd count (224 = 7 blocks); the k-quants take 1-3 super-blocks.
 std::vector<int64_t> widths(DType t) {
-  if (t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K) return {512};
+  if (t == DType::Q4_K || t == DType::Q5_K || t == DType::Q6_K) return {512, 256, 768};
   return {512, 544, 576, 224};
 }
 

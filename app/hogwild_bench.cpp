@@ -77,12 +77,13 @@ ModelConfig shape(const std::string& name) {
 }
 
 DType parse_quant(const std::string& q) {
-  for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1}) {
+  for (DType t : {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                  DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
     std::string name = dtype_name(t);
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
     if (name == q) return t;
   }
-  throw ConfigError("--quant: '" + q + "' is not one of f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1");
+  throw ConfigError("--quant: '" + q + "' is not one of f32, f16, bf16, q8_0, q4_0, q4_1, q5_0, q5_1, q4_k, q5_k, q6_k");
 }
 
 // The model file of a benchmark shape: the real stories260K, or a random-weight GGUF in `quant`, written once

@@ -334,9 +334,104 @@ void quantize_with_min(const float* x, uint8_t* b, int64_t n, bool five_bits) {
   }
 }
 
+int nearest(float v) { return static_cast<int>(std::lround(v)); }
+
+// Q4_K / Q5_K (the layouts dequantize_q45_k reads): per sub-block of 32 a scale (max - min) / (2^bits - 1) and a
+// minimum -min (min clamped to <= 0, as ggml does); both as 6-bit multiples of the super-block's d and dmin (fp16);
+// the values are rounded against the stored (6-bit, fp16) scale and minimum, so the rounding error of the scales does
+// not add up. A plain min/max fit (ggml's quantizer also searches nearby scales): for random and test weights.
+void quantize_q45_k(const float* x, uint8_t* b, int64_t n, bool five_bits) {
+  const int qmax = five_bits ? 31 : 15;
+  const size_t block_bytes = five_bits ? 176 : 144;
+  for (int64_t i = 0; i < n; i += kQKBlockSize, x += kQKBlockSize, b += block_bytes) {
+    std::memset(b, 0, block_bytes);
+    float scale[8], minus_min[8], max_scale = 0.f, max_min = 0.f;
+    for (int s = 0; s < 8; ++s) {
+      float mn = 0.f, mx = x[32 * s];
+      for (int j = 0; j < 32; ++j) mn = std::min(mn, x[32 * s + j]), mx = std::max(mx, x[32 * s + j]);
+      scale[s] = (mx - mn) / static_cast<float>(qmax);
+      minus_min[s] = -mn;
+      max_scale = std::max(max_scale, scale[s]);
+      max_min = std::max(max_min, minus_min[s]);
+    }
+    const float d = max_scale / 63.f, dmin = max_min / 63.f;
+    put_half(b, d);
+    put_half(b + 2, dmin);
+    const float d16 = half_at(b), dmin16 = half_at(b + 2);
+    uint8_t ls[8], lm[8];
+    for (int s = 0; s < 8; ++s) {
+      ls[s] = static_cast<uint8_t>(std::clamp(d16 > 0.f ? nearest(scale[s] / d16) : 0, 0, 63));
+      lm[s] = static_cast<uint8_t>(std::clamp(dmin16 > 0.f ? nearest(minus_min[s] / dmin16) : 0, 0, 63));
+    }
+    uint8_t* sc = b + 4;  // the inverse of scale_min_k4
+    for (int s = 0; s < 8; ++s) {
+      if (s < 4) {
+        sc[s] = ls[s];
+        sc[s + 4] = lm[s];
+      } else {
+        sc[s + 4] = static_cast<uint8_t>((ls[s] & 0xF) | ((lm[s] & 0xF) << 4));
+        sc[s - 4] = static_cast<uint8_t>(sc[s - 4] | ((ls[s] >> 4) << 6));
+        sc[s] = static_cast<uint8_t>(sc[s] | ((lm[s] >> 4) << 6));
+      }
+    }
+    uint8_t q[kQKBlockSize];
+    for (int s = 0; s < 8; ++s) {
+      const float dl = d16 * ls[s], ml = dmin16 * lm[s];
+      for (int j = 0; j < 32; ++j) q[32 * s + j] = static_cast<uint8_t>(dl > 0.f ? std::clamp(nearest((x[32 * s + j] + ml) / dl), 0, qmax) : 0);
+    }
+    uint8_t* qh = b + 16;
+    uint8_t* ql = b + (five_bits ? 48 : 16);
+    for (int j = 0; j < kQKBlockSize; j += 64) {  // 64 elements: sub-block j/32 in the low nibbles, j/32 + 1 high
+      for (int l = 0; l < 32; ++l) {
+        const uint8_t lo = q[j + l], hi = q[j + l + 32];
+        ql[j / 2 + l] = static_cast<uint8_t>((lo & 0xF) | ((hi & 0xF) << 4));
+        if (five_bits) qh[l] = static_cast<uint8_t>(qh[l] | ((lo >> 4) << (j / 32)) | ((hi >> 4) << (j / 32 + 1)));
+      }
+    }
+  }
+}
+
+// Q6_K (the layout dequantize_q6_k reads): per group of 16 a scale (the value of largest magnitude) / -32, stored as an
+// int8 multiple of the super-block's d (fp16); values q in -32..31 rounded against the stored scale, kept as q + 32.
+void quantize_q6_k(const float* x, uint8_t* b, int64_t n) {
+  for (int64_t i = 0; i < n; i += kQKBlockSize, x += kQKBlockSize, b += 210) {
+    std::memset(b, 0, 210);
+    float scale[16], max_scale = 0.f;
+    for (int g = 0; g < 16; ++g) {
+      float amax = 0.f, vmax = 0.f;
+      for (int j = 0; j < 16; ++j)
+        if (std::fabs(x[16 * g + j]) > amax) amax = std::fabs(x[16 * g + j]), vmax = x[16 * g + j];
+      scale[g] = vmax / -32.f;
+      if (std::fabs(scale[g]) > std::fabs(max_scale)) max_scale = scale[g];
+    }
+    const float iscale = max_scale != 0.f ? -128.f / max_scale : 0.f;
+    put_half(b + 208, iscale != 0.f ? 1.f / iscale : 0.f);
+    const float d16 = half_at(b + 208);
+    auto* sc = reinterpret_cast<int8_t*>(b + 192);
+    uint8_t q[kQKBlockSize];
+    for (int g = 0; g < 16; ++g) {
+      sc[g] = static_cast<int8_t>(std::clamp(nearest(iscale * scale[g]), -128, 127));
+      const float dl = d16 * sc[g];
+      for (int j = 0; j < 16; ++j)
+        q[16 * g + j] = static_cast<uint8_t>((dl != 0.f ? std::clamp(nearest(x[16 * g + j] / dl), -32, 31) : 0) + 32);
+    }
+    uint8_t* ql = b;
+    uint8_t* qh = b + 128;
+    for (int j = 0; j < kQKBlockSize; j += 128) {
+      for (int l = 0; l < 32; ++l) {
+        const uint8_t q1 = q[j + l], q2 = q[j + l + 32], q3 = q[j + l + 64], q4 = q[j + l + 96];
+        ql[j / 2 + l] = static_cast<uint8_t>((q1 & 0xF) | ((q3 & 0xF) << 4));
+        ql[j / 2 + l + 32] = static_cast<uint8_t>((q2 & 0xF) | ((q4 & 0xF) << 4));
+        qh[j / 4 + l] = static_cast<uint8_t>((q1 >> 4) | ((q2 >> 4) << 2) | ((q3 >> 4) << 4) | ((q4 >> 4) << 6));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 bool quantize_row(DType t, const float* src, void* dst, int64_t n) {
+  if (n % dtype_block_size(t) != 0) return false;
   auto* d = static_cast<uint8_t*>(dst);
   switch (t) {
     case DType::F32: std::memcpy(dst, src, static_cast<size_t>(n) * 4); return true;
@@ -354,6 +449,9 @@ bool quantize_row(DType t, const float* src, void* dst, int64_t n) {
     case DType::Q5_0: quantize_symmetric(src, d, n, true); return true;
     case DType::Q4_1: quantize_with_min(src, d, n, false); return true;
     case DType::Q5_1: quantize_with_min(src, d, n, true); return true;
+    case DType::Q4_K: quantize_q45_k(src, d, n, false); return true;
+    case DType::Q5_K: quantize_q45_k(src, d, n, true); return true;
+    case DType::Q6_K: quantize_q6_k(src, d, n); return true;
     default: return false;
   }
 }

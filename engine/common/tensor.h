@@ -59,7 +59,8 @@ void dequantize_row(DType t, const void* src, float* dst, int64_t n);
 // Quantizes n floats to Q8_0 (n multiple of 32), as ggml does (scale = max|x|/127, round to nearest).
 void quantize_row_q8_0(const float* src, void* dst, int64_t n);
 // Converts n floats to type t (n a multiple of its block size): F32, F16, BF16, and Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 as
-// ggml's reference quantizers do (quantize_row_*_ref). The k-quants are not written (returns false).
+// ggml's reference quantizers do (quantize_row_*_ref); Q4_K/Q5_K/Q6_K with a plain min/max fit of each sub-block (ggml
+// also searches nearby scales, so its files are slightly more accurate). False for a type it cannot write.
 bool quantize_row(DType t, const float* src, void* dst, int64_t n);
 
 }  // namespace hogwild

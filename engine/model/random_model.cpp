@@ -42,7 +42,13 @@ GgufWriter::RowFiller random_rows(uint64_t seed, const std::string& name, DType 
       }
       void* out = static_cast<uint8_t*>(dst) + static_cast<size_t>(r) * row_bytes;
       if (!quantize_row(type, row.data(), out, cols))
-        throw Error(std::string("random model: cannot quantize to ") + dtype_name(type));
+      {
+        std::string msg = "random model: cannot store " + name;
+        msg += " (rows of " + std::to_string(cols) + " values) as ";
+        msg += dtype_name(type);
+        msg += ": blocks of " + std::to_string(dtype_block_size(type));
+        throw Error(msg);
+      }
     }
   };
 }

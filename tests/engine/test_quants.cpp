@@ -135,7 +135,48 @@ TEST(Quants, QuantizeRowRoundTrips) {
       for (int j = b; j < b + 32; ++j) EXPECT_NEAR(back[j], x[j], bound) << j;
     }
   }
-  EXPECT_FALSE(quantize_row(DType::Q4_K, x.data(), back.data(), 256));
+}
+
+// The k-quant quantizers write the layouts the dequantizer (checked against gguf's numpy code above) reads: each
+// value comes back within one step of its sub-block (a step: the sub-block's range over the levels, plus what the
+// 6-bit / int8 scales and the 6-bit minimum lose by rounding), over 3 super-blocks of mixed magnitudes.
+TEST(Quants, KQuantQuantizersRoundTrip) {
+  constexpr int kN = 768;
+  std::vector<float> x(kN), back(kN);
+  for (size_t i = 0; i < x.size(); ++i)
+    x[i] = std::sin(0.37f * static_cast<float>(i)) * (1.f + static_cast<float>(i % 7)) * (i < 256 ? 1.f : i < 512 ? 0.01f : 30.f);
+  x[300] = 0.5f;  // one outlier in the small super-block
+  for (DType t : {DType::Q4_K, DType::Q5_K, DType::Q6_K}) {
+    SCOPED_TRACE(dtype_name(t));
+    std::vector<uint8_t> q(dtype_row_bytes(t, kN));
+    ASSERT_TRUE(quantize_row(t, x.data(), q.data(), kN));
+    dequantize_row(t, q.data(), back.data(), kN);
+    const int group = t == DType::Q6_K ? 16 : 32;
+    const float levels = t == DType::Q4_K ? 15.f : t == DType::Q5_K ? 31.f : 63.f;
+    double err2 = 0, x2 = 0;
+    for (int sb = 0; sb < kN; sb += 256) {
+      float sb_amax = 0.f;
+      for (int j = sb; j < sb + 256; ++j) sb_amax = std::max(sb_amax, std::fabs(x[j]));
+      for (int g = sb; g < sb + 256; g += group) {
+        float mn = 0.f, mx = x[g], amax = 0.f;
+        for (int j = g; j < g + group; ++j) mn = std::min(mn, x[j]), mx = std::max(mx, x[j]), amax = std::max(amax, std::fabs(x[j]));
+        const float step = t == DType::Q6_K ? 2.f * amax / 64.f : (mx - mn) / levels;
+        // the scales are multiples of the super-block's largest scale / 63 (k4) or / 128 (Q6_K): up to half of that
+        // per level, and the minimum up to half of its own unit
+        const float scale_unit = t == DType::Q6_K ? 2.f * sb_amax / 64.f / 128.f : 2.f * sb_amax / levels / 63.f;
+        const float bound = 0.5f * step + levels * 0.5f * scale_unit + sb_amax / 63.f + 1e-3f * sb_amax;
+        for (int j = g; j < g + group; ++j) {
+          EXPECT_NEAR(back[j], x[j], bound) << j;
+          err2 += double(back[j] - x[j]) * (back[j] - x[j]), x2 += double(x[j]) * x[j];
+        }
+      }
+    }
+    // and on the whole, like a quantizer of that many bits (relative RMS error)
+    const double rel = std::sqrt(err2 / x2);
+    std::printf("%s: relative RMS error %.4f\n", dtype_name(t), rel);
+    EXPECT_LT(rel, t == DType::Q4_K ? 0.08 : t == DType::Q5_K ? 0.04 : 0.02);
+    EXPECT_FALSE(quantize_row(t, x.data(), q.data(), 288)) << "a row that is not a whole number of super-blocks";
+  }
 }
 
 // Qwen2.5-Coder-0.5B-Instruct Q4_K_M (llama.cpp's mix: Q5_0 for most matrices because 896 is not a multiple of 256,

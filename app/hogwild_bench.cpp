@@ -111,7 +111,7 @@ double now_s() { return std::chrono::duration<double>(std::chrono::steady_clock:
 
 struct PlainResult {
   double prefill_tps = 0, decode_tps = 0, decode_ms = 0;
-  double prefill_own_tps = 0;  // prefill with the engine's row kernel instead of OpenBLAS
+  double prefill_own_tps = 0;  // prefill with OpenBLAS off (the engine's own kernels: tile kernels or row kernels)
   double first_prefill_ms = 0;  // the first prefill after loading: includes paging the mapped weights in
 };
 

@@ -154,15 +154,28 @@ namespace {
 // The activation rows are quantized once (by the calling thread); every thread then walks its weight rows in tiles
 // of about 16 KB, and each tile meets the activation rows in groups of 8, so a weight byte comes from memory once
 // per matmul and from cache for the later groups (prefill), and an activation group stays in L1 across the tile.
+// The activation rows quantized once per matmul (by the pool for batches), in the calling thread's buffer.
+const uint8_t* quantized_inputs(DType type, const float* x, int64_t n, int64_t k, ThreadPool& pool) {
+  const size_t act_bytes = activation_row_bytes(type, k);
+  thread_local std::vector<uint8_t> act;
+  act.resize(act_bytes * static_cast<size_t>(n));
+  uint8_t* dst = act.data();
+  if (n < 16) {
+    quantize_activations(type, x, n, k, dst);
+  } else {
+    pool.parallel_for(n, [&](int64_t r0, int64_t r1) {
+      quantize_activations(type, x + r0 * k, r1 - r0, k, dst + static_cast<size_t>(r0) * act_bytes);
+    }, 8);
+  }
+  return dst;
+}
+
 void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, KernelLevel level,
                       int64_t grain) {
   const int64_t rows = w.rows(), k = w.cols();
   const size_t act_bytes = activation_row_bytes(w.type, k);
-  thread_local std::vector<uint8_t> act;
-  act.resize(act_bytes * static_cast<size_t>(n));
-  quantize_activations(w.type, x, n, k, act.data());
+  const uint8_t* acts = quantized_inputs(w.type, x, n, k, pool);
   const QuantRowsFn kernel = quant_rows_kernel(level, w.type);
-  const uint8_t* acts = act.data();
   const int64_t tile = std::max<int64_t>(1, 16384 / static_cast<int64_t>(dtype_row_bytes(w.type, k)));
   constexpr int64_t kGroup = 8;
   pool.parallel_for(rows, [&](int64_t r0, int64_t r1) {
@@ -176,6 +189,23 @@ void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, 
       }
     }
   }, grain);
+}
+// Batches on the tile kernel: each thread takes tiles of 16 weight rows, repacks a tile once (in its scratch) and
+// streams all n activation rows past it; y's 16 outputs of an activation row are written at once.
+void matmul_quantized_tiles(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, QuantTileFn tile) {
+  const int64_t rows = w.rows(), k = w.cols();
+  const size_t act_bytes = activation_row_bytes(w.type, k), row_bytes = dtype_row_bytes(w.type, k);
+  const uint8_t* acts = quantized_inputs(w.type, x, n, k, pool);
+  pool.parallel_for((rows + 15) / 16, [&](int64_t t0, int64_t t1) {
+    thread_local std::vector<uint8_t> scratch;
+    scratch.resize(tile_scratch_bytes(k) + 64);
+    auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+    for (int64_t t = t0; t < t1; ++t) {
+      const int64_t j0 = 16 * t;
+      tile(w.row_ptr(j0), static_cast<int64_t>(row_bytes), std::min<int64_t>(16, rows - j0), acts,
+           static_cast<int64_t>(act_bytes), n, k, y + j0, rows, aligned);
+    }
+  }, 1);
 }
 // Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
 // each tile meets all n activation rows in one OpenBLAS SGEMM. The dequantization is paid once per weight per
@@ -205,6 +235,11 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
   const KernelLevel level = kernel_level();
   const bool integer = level != KernelLevel::Dequant && has_quant_dot(w.type);
+  if (allow_blas && integer && n >= kBlasMinSlots) {
+    // Batches of the 32-element types: the tile kernel (faster than dequantized tiles through SGEMM at every size
+    // measured, docs/PERFORMANCE.md); like SGEMM it is kept out of fused passes (allow_blas false).
+    if (const QuantTileFn tile = quant_tile_kernel(level, w.type); tile != nullptr) return matmul_quantized_tiles(w, x, n, y, pool, tile);
+  }
   const int64_t min_slots = integer ? kBlasMinSlotsQuantized : kBlasMinSlots;
   if (allow_blas && n >= min_slots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
     if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);

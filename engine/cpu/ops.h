@@ -12,9 +12,11 @@ namespace hogwild::cpu {
 // W may be F32, F16, BF16 or any quantized DType: quantized weights meet activations quantized once per call in
 // integer dot products (cpu/quant_dot.h), F16/BF16 rows are converted inside the fp32 loop; with
 // kernel_level() == Dequant every non-F32 row is dequantized to fp32 first (the former path, kept for A/B).
-// Large batches (n >= kBlasMinSlots rows of a large matrix; kBlasMinSlotsQuantized for the integer kernels) go to OpenBLAS SGEMM when it is enabled and allow_blas is
-// true; otherwise every row is computed by the row kernels, and then row i's result does not depend on the other
-// rows (a fused pass of several sessions gives each the numbers it would get alone: CpuBackend::forward_many).
+// Large batches go to a batch kernel when allow_blas is true: for Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 at the AVX-512-VNNI level
+// (n >= kBlasMinSlots) the integer tile kernel (cpu/quant_dot.h), otherwise OpenBLAS SGEMM when it is enabled
+// (n >= kBlasMinSlots rows of a large matrix; kBlasMinSlotsQuantized for the other integer kernels). With allow_blas
+// false every row is computed by the row kernels, and then row i's result does not depend on the other rows (a
+// fused pass of several sessions gives each the numbers it would get alone: CpuBackend::forward_many).
 // Quantized weights on the integer kernels need more rows before SGEMM pays: their tiles are dequantized to F32 for
 // every call, which costs the same for 16 rows as for 512 (SmolLM2-135M Q4_1, 2 threads: the integer kernels
 // 415 tok/s vs SGEMM 387 at 64 rows, 419 vs 509 at 96; docs/PERFORMANCE.md). The dequantizing level

@@ -169,6 +169,14 @@ QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight) {
   return t != nullptr && kind >= 0 ? t->quant[kind] : nullptr;
 }
 
+QuantTileFn quant_tile_kernel(KernelLevel level, DType weight) {
+  const kernels::KernelTable* t = tables().at(level);
+  const int kind = weight_kind(weight);
+  return t != nullptr && kind >= 0 ? t->quant_tile[kind] : nullptr;
+}
+
+size_t tile_scratch_bytes(int64_t k) { return static_cast<size_t>(k / 32 * kernels::kTileScratchPerBlock); }
+
 HalfRowsFn half_rows_kernel(KernelLevel level, DType weight) {
   const kernels::KernelTable* t = tables().at(level);
   if (t == nullptr) return nullptr;

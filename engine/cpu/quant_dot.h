@@ -38,6 +38,14 @@ void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, ui
 using QuantRowsFn = void (*)(const uint8_t* wrow, const uint8_t* act, int64_t act_stride, int64_t n, int64_t k, float* y,
                              int64_t ldy);
 QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight);
+// Batches: y[i * ldy + j] = dot(weight row j, activation row i) for j < m <= 16 weight rows `w_stride` bytes apart and
+// i < n, with tile_scratch_bytes(k) bytes of 64-byte aligned scratch; nullptr where the level has no such kernel for
+// the type (the AVX-512-VNNI level has them for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1). The numbers differ from the row
+// kernel's in the last bits (another order of the fp32 additions), so a caller uses one or the other for a whole pass.
+using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, const uint8_t* act, int64_t act_stride,
+                             int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
+QuantTileFn quant_tile_kernel(KernelLevel level, DType weight);
+size_t tile_scratch_bytes(int64_t k);
 // The same for F16/BF16 weight rows against fp32 rows (x_stride floats apart); nullptr where the level has none.
 using HalfRowsFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_stride, int64_t n, int64_t k, float* y,
                             int64_t ldy);

@@ -35,10 +35,17 @@ using HalfDotFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_strid
 
 // One activation row of k values (k a multiple of 32) into the 32-element layout above.
 using QuantizeQ8Fn = void (*)(const float* x, int64_t k, uint8_t* row);
+// Batches (prefill): y[i * ldy + j] = dot(weight row j, activation row i) for j < m <= 16 weight rows (`w_stride` bytes
+// apart) and i < n. `scratch` holds kTileScratchPerBlock bytes per 32-element block of k (64-byte aligned): the
+// kernel repacks the 16 rows there once and streams the n activation rows past them.
+using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, const uint8_t* act, int64_t act_stride,
+                             int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
+constexpr int64_t kTileScratchPerBlock = 8 * 64 + 2 * 64;  // 8 vectors of 16 rows x 4 values, the rows' scales, offsets
 
 struct KernelTable {
   QuantDotFn quant[kQuantKinds] = {};
   QuantizeQ8Fn quantize_q8 = nullptr;
+  QuantTileFn quant_tile[kQuantKinds] = {};  // nullptr: no batch kernel for that type at this level
   HalfDotFn f16 = nullptr, bf16 = nullptr;  // nullptr: dequantize the row and use the fp32 kernel
 };
 

@@ -3,6 +3,7 @@
 // the scalar reference, and matmul against the dequantizing path within the activation-quantization error bound.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <random>
 #include <string>
@@ -154,6 +155,54 @@ TEST(QuantDot, ScalarReferenceEqualsDequantizedDotAndEverySimdLevelEqualsIt) {
   }
 }
 
+// The batch (tile) kernels against the scalar reference: m = 16 and fewer weight rows (the tail tile), every width
+// with block tails, activation rows in groups of 8 and every remainder; y's untouched columns stay untouched.
+TEST(QuantDot, TileKernelsEqualTheScalarReference) {
+  std::mt19937 rng(13);
+  int tested = 0;
+  for (const TypeCase& c : kTypes) for (const int64_t k : widths(c.type)) {
+    SCOPED_TRACE(std::string(dtype_name(c.type)) + " k " + std::to_string(k));
+    for (KernelLevel level : available_levels()) {
+      const QuantTileFn tile = quant_tile_kernel(level, c.type);
+      if (tile == nullptr) continue;
+      ++tested;
+      const int64_t rows = 16, n = 19;
+      const auto w = random_weights(c, rows, k, rng);
+      const auto x = random_activations(n, k, rng);
+      const size_t ab = activation_row_bytes(c.type, k), rb = dtype_row_bytes(c.type, k);
+      std::vector<uint8_t> act(ab * n);
+      quantize_activations(c.type, x.data(), n, k, act.data());
+      std::vector<uint8_t> scratch(tile_scratch_bytes(k) + 64);
+      auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+      for (const int64_t m : {int64_t{16}, int64_t{5}, int64_t{1}}) {
+        for (const int64_t nn : {int64_t{1}, int64_t{8}, n}) {
+          constexpr int64_t kLdy = 20;
+          std::vector<float> y(static_cast<size_t>(nn * kLdy), -7.f);
+          tile(w.data(), static_cast<int64_t>(rb), m, act.data(), static_cast<int64_t>(ab), nn, k, y.data(), kLdy, aligned);
+          for (int64_t j = 0; j < rows; ++j) {
+            std::vector<float> ref(static_cast<size_t>(nn));
+            quant_rows_kernel(KernelLevel::Scalar, c.type)(w.data() + j * rb, act.data(), static_cast<int64_t>(ab), nn, k, ref.data(), 1);
+            std::vector<float> wf(static_cast<size_t>(k));
+            dequantize_row(c.type, w.data() + j * rb, wf.data(), k);
+            for (int64_t i = 0; i < nn; ++i) {
+              const float got = y[static_cast<size_t>(i * kLdy + j)];
+              if (j >= m) {
+                EXPECT_EQ(got, -7.f) << "column " << j << " past m " << m;
+                continue;
+              }
+              double magnitude = 0;
+              for (int64_t e = 0; e < k; ++e) magnitude += std::fabs(double(wf[static_cast<size_t>(e)]) * x[static_cast<size_t>(i * k + e)]);
+              EXPECT_NEAR(got, ref[static_cast<size_t>(i)], 1e-5 * magnitude + 1e-6) << kernel_level_name(level) << " m " << m << " n " << nn << " row " << j << " input " << i;
+            }
+          }
+        }
+      }
+    }
+  }
+  if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 5 * 4) << "every 32-element type at every width";
+  else std::printf("no AVX-512-VNNI on this CPU: the tile kernels are not used here (tested %d)\n", tested);
+}
+
 // Every level's activation quantizer writes the same bytes as the scalar reference (values, scales and sums), on
 // rows with zeros, ties at .5 after scaling, one large value and a tail of blocks.
 TEST(QuantDot, EveryLevelQuantizesActivationsToTheSameBytes) {
@@ -218,7 +267,7 @@ TEST(QuantDot, MatmulMatchesTheDequantizingPath) {
     w.dims = {kK, rows};
     w.data = wbytes.data();
     w.nbytes = wbytes.size();
-    for (int64_t n : {1, 4, 9, 20}) {
+    for (int64_t n : {1, 4, 9, 20, 37}) {  // 20 and 37: the tile kernels where the level has them
       const auto x = random_activations(n, kK, rng);
       std::vector<float> base(static_cast<size_t>(n * rows)), got(base.size());
       set_kernel_level(KernelLevel::Dequant);
@@ -262,12 +311,15 @@ TEST(QuantDot, KernelLevelNames) {
 }
 
 
-// Prefill (n >= 16 rows): quantized weights are dequantized tile by tile and multiplied with OpenBLAS SGEMM. Against a
+// Prefill of the types without a tile kernel at the current level (the k-quants; every type at the AVX2 level, which
+// this test runs at): quantized weights are dequantized tile by tile and multiplied with OpenBLAS SGEMM. Against a
 // double-precision product of the dequantized weights, for every type, with more rows than one tile so the tile loop,
 // its last partial tile and the column offsets into y are all exercised.
 TEST(QuantDot, PrefillTilesThroughSgemmMatchDoublePrecision) {
   std::mt19937 rng(11);
   ThreadPool pool(2);
+  const KernelLevel saved = kernel_level();
+  set_kernel_level(std::min(detected_kernel_level(), KernelLevel::Avx2));
   const int64_t rows = (int64_t{1} << 20) / kK + 37;  // two tiles of (1 MB / k) rows, the second one short
   for (const TypeCase& c : kTypes) {
     SCOPED_TRACE(dtype_name(c.type));
@@ -294,6 +346,7 @@ TEST(QuantDot, PrefillTilesThroughSgemmMatchDoublePrecision) {
       }
     }
   }
+  set_kernel_level(saved);
 }
 
 // allow_blas = false (a fused pass of several sessions, CpuBackend::forward_many): however many rows, each row's

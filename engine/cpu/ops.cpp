@@ -151,10 +151,8 @@ float dot(const float* a, const float* b, int64_t n) {
 }
 
 namespace {
-// The activation rows are quantized once (by the calling thread); every thread then walks its weight rows in tiles
-// of about 16 KB, and each tile meets the activation rows in groups of 8, so a weight byte comes from memory once
-// per matmul and from cache for the later groups (prefill), and an activation group stays in L1 across the tile.
-// The activation rows quantized once per matmul (by the pool for batches), in the calling thread's buffer.
+// The activation rows quantized once per matmul (by the pool for batches of 16 rows or more; the bytes do not
+// depend on who quantizes them), in the calling thread's buffer.
 const uint8_t* quantized_inputs(DType type, const float* x, int64_t n, int64_t k, ThreadPool& pool) {
   const size_t act_bytes = activation_row_bytes(type, k);
   thread_local std::vector<uint8_t> act;
@@ -170,6 +168,9 @@ const uint8_t* quantized_inputs(DType type, const float* x, int64_t n, int64_t k
   return dst;
 }
 
+// The row kernels: every thread walks its weight rows in tiles of about 16 KB, and each tile meets the activation
+// rows in groups of 8, so a weight byte comes from memory once per matmul and from cache for the later groups, and an
+// activation group stays in L1 across the tile.
 void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, KernelLevel level,
                       int64_t grain) {
   const int64_t rows = w.rows(), k = w.cols();

@@ -92,20 +92,6 @@ std::atomic<KernelLevel>& level_setting() {
   return level;
 }
 
-// One block of `size` floats -> d = max|x| / 127 and q = round(x / d); returns sum(q).
-int quantize_block(const float* x, int size, int8_t* q, float& d) {
-  float amax = 0.f;
-  for (int j = 0; j < size; ++j) amax = std::max(amax, std::fabs(x[j]));
-  d = amax / 127.f;
-  const float id = amax > 0.f ? 127.f / amax : 0.f;
-  int sum = 0;
-  for (int j = 0; j < size; ++j) {
-    q[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
-    sum += q[j];
-  }
-  return sum;
-}
-
 }  // namespace
 
 const char* kernel_level_name(KernelLevel level) {
@@ -150,7 +136,7 @@ void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, ui
       auto* blocks = reinterpret_cast<ActQ8K*>(out);
       for (int64_t b = 0; b < k / 256; ++b) {
         ActQ8K& a = blocks[b];
-        quantize_block(xi + b * 256, 256, a.q, a.d);
+        kernels::quantize_block(xi + b * 256, 256, a.q, a.d);
         for (int g = 0; g < 16; ++g) {
           int s = 0;
           for (int j = 0; j < 16; ++j) s += a.q[g * 16 + j];

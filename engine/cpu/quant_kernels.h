@@ -33,6 +33,9 @@ using QuantDotFn = void (*)(const uint8_t* wrow, const uint8_t* act, int64_t act
 using HalfDotFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_stride, int64_t n, int64_t k, float* y,
                            int64_t ldy);
 
+// One block of `size` floats -> d = max|x| / 127 and q = round-to-nearest-even(x * 127 / max|x|); returns sum(q).
+// The reference of every activation quantizer (defined in quant_kernels_scalar.cpp; Q8_K blocks use it directly).
+int quantize_block(const float* x, int size, int8_t* q, float& d);
 // One activation row of k values (k a multiple of 32) into the 32-element layout above.
 using QuantizeQ8Fn = void (*)(const float* x, int64_t k, uint8_t* row);
 // Batches (prefill): y[i * ldy + j] = dot(weight row j, activation row i) for j < m <= 16 weight rows (`w_stride` bytes

@@ -77,23 +77,15 @@ void dot_legacy(const uint8_t* w, const uint8_t* act, int64_t stride, int64_t n,
   }
 }
 
-// One activation row for the 32-element types (the layout in quant_kernels.h): per block d = max|x| / 127,
-// q = round-to-nearest-even(x * 127 / max|x|), s = d * sum(q). The SIMD versions give the same bytes.
+// One activation row for the 32-element types (the layout in quant_kernels.h), block by block. The SIMD versions give
+// the same bytes.
 void quantize_q8(const float* x, int64_t k, uint8_t* row) {
   const int64_t nb = k / 32;
   auto* q = reinterpret_cast<int8_t*>(row);
   auto* d = reinterpret_cast<float*>(row + nb * 32);
   float* s = d + nb;
   for (int64_t b = 0; b < nb; ++b) {
-    float amax = 0.f;
-    for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(x[b * 32 + j]));
-    d[b] = amax / 127.f;
-    const float id = amax > 0.f ? 127.f / amax : 0.f;
-    int sum = 0;
-    for (int j = 0; j < 32; ++j) {
-      q[b * 32 + j] = static_cast<int8_t>(std::nearbyint(x[b * 32 + j] * id));
-      sum += q[b * 32 + j];
-    }
+    const int sum = quantize_block(x + b * 32, 32, q + b * 32, d[b]);
     s[b] = d[b] * static_cast<float>(sum);
   }
 }
@@ -172,6 +164,19 @@ void dot_q6_k(const uint8_t* w, const uint8_t* act, int64_t stride, int64_t n, i
 }
 
 }  // namespace
+
+int quantize_block(const float* x, int size, int8_t* q, float& d) {
+  float amax = 0.f;
+  for (int j = 0; j < size; ++j) amax = std::max(amax, std::fabs(x[j]));
+  d = amax / 127.f;
+  const float id = amax > 0.f ? 127.f / amax : 0.f;
+  int sum = 0;
+  for (int j = 0; j < size; ++j) {
+    q[j] = static_cast<int8_t>(std::nearbyint(x[j] * id));
+    sum += q[j];
+  }
+  return sum;
+}
 
 void fill_scalar(KernelTable& t) {
   t.quant[kQ8_0] = dot_legacy<kQ8_0>;

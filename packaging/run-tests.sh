@@ -9,6 +9,14 @@ cd "$(dirname "$0")/.."
 bash packaging/install-deps.sh
 JOBS=$(nproc)
 MODELS=${HOGWILD_MODELS_DIR:-$(pwd)/../shared/models}
+# Disk: the sanitizer builds carry line tables only (-g1: what their stack traces print, file and line) — with full
+# -g the ASan tree alone took 7.3 GB and filled a CI machine's disk; with -g1 ~3.5 GB. Each sanitizer tree is removed
+# once its tests have run (HOGWILD_KEEP_BUILD_DIRS=1 keeps them), so the peak is the Release tree plus one of them.
+SAN_FLAGS=(-DCMAKE_BUILD_TYPE=RelWithDebInfo "-DCMAKE_CXX_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG"
+           "-DCMAKE_C_FLAGS_RELWITHDEBINFO=-O2 -g1 -DNDEBUG")
+disk() { echo "-- disk: $(df -h --output=avail . | tail -1 | tr -d ' ') free in $(pwd)"; }
+done_with() { [ "${HOGWILD_KEEP_BUILD_DIRS:-0}" = 1 ] || rm -rf "$1"; }
+disk
 
 echo "== Release build"
 cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DHOGWILD_MODELS_DIR="$MODELS"
@@ -20,7 +28,8 @@ bash packaging/test-deb.sh build "$MODELS"
 
 echo "== ASan + UBSan build (engine and ui tests)"
 # HOGWILD_BUILD_UI=ON: the same ASan build also serves the ui tests (the UI sanitizer block below).
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=address,undefined \
+disk
+cmake -S . -B build-asan -G Ninja "${SAN_FLAGS[@]}" -DHOGWILD_SANITIZE=address,undefined \
   -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
 cmake --build build-asan -j"$JOBS"
 echo "== Tests (ASan + UBSan)"
@@ -29,13 +38,6 @@ echo "== Tests (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L engine -LE crossimpl --timeout 2400
 
-
-# ---- Fuzz smoke (issue #6; docs/RELIABILITY.md). Every libFuzzer target for 30 s, two at a time, plus the
-# regression inputs; ~6-8 minutes on 2 cores including the clang build. The long run: bash packaging/run-fuzz.sh 3600
-echo "== Fuzz smoke (clang, libFuzzer + ASan + UBSan)"
-FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
-# ---- end fuzz smoke
-
 # ---- UI sanitizers (issues #6, #7; docs/UI.md "Sanitizers"). (a) every ui test (bridge stress included) under
 # ASan + LSan + UBSan, from the build-asan dir above; (b) ThreadSanitizer, in its own build dir, below.
 # Suppressions: packaging/sanitizers/*.supp (each line has its reason). Measured on 2 cores: see docs/UI.md.
@@ -43,6 +45,14 @@ echo "== Tests (ASan + UBSan, ui)"
 QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   LSAN_OPTIONS=suppressions=$(pwd)/packaging/sanitizers/lsan.supp:print_suppressions=0 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS" -L ui -LE heavy --timeout 2400
+done_with build-asan
+
+# ---- Fuzz smoke (issue #6; docs/RELIABILITY.md). Every libFuzzer target for 30 s, two at a time, plus the
+# regression inputs; ~6-8 minutes on 2 cores including the clang build. The long run: bash packaging/run-fuzz.sh 3600
+echo "== Fuzz smoke (clang, libFuzzer + ASan + UBSan)"
+FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
+# ---- end fuzz smoke
+
 # ---- ThreadSanitizer (issues #4, #6; docs/RELIABILITY.md "ThreadSanitizer"): the tests that run threads — ThreadPool
 # (test_tensor, test_quants, test_quant_dot), the Transformer's pool and OpenBLAS prefill (test_generation), threaded Hogwild
 # attention (test_hogwild_attention) and the attention tasks of the plain cache (test_attention_kernels), HogwildSession
@@ -55,10 +65,13 @@ QT_QPA_PLATFORM=offscreen ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPT
 echo "== ThreadSanitizer build (threaded engine tests + bridge tests)"
 TSAN_TESTS=(test_tensor test_quants test_quant_dot test_generation test_session test_hogwild_attention test_attention_kernels test_download
             test_engine_runner test_stress_bridge test_heatmap test_main_window test_models_dialog)
-cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOGWILD_SANITIZE=thread \
+disk
+cmake -S . -B build-tsan -G Ninja "${SAN_FLAGS[@]}" -DHOGWILD_SANITIZE=thread \
   -DHOGWILD_ENABLE_CUDA=OFF -DHOGWILD_BUILD_UI=ON -DHOGWILD_MODELS_DIR="$MODELS"
 cmake --build build-tsan -j"$JOBS" --target "${TSAN_TESTS[@]}"
 echo "== Tests (ThreadSanitizer)"
 QT_NO_GLIB=1 TSAN_OPTIONS="suppressions=$(pwd)/packaging/sanitizers/tsan.supp halt_on_error=1 second_deadlock_stack=1" \
   ctest --test-dir build-tsan --output-on-failure -j1 --timeout 1800 -R "^($(IFS='|'; echo "${TSAN_TESTS[*]}"))\$"
+done_with build-tsan
+disk
 # ---- end UI sanitizers

@@ -10,6 +10,7 @@
 
 extern "C" void openblas_set_num_threads(int num_threads);  // OpenBLAS (BLA_VENDOR OpenBLAS in CMake)
 
+#include "cpu/packed_weights.h"
 #include "cpu/quant_dot.h"
 
 namespace hogwild::cpu {
@@ -208,6 +209,18 @@ void matmul_quantized_tiles(const TensorView& w, const float* x, int64_t n, floa
     }
   }, 1);
 }
+// Weights packed at load: each thread takes groups of 16 rows and streams all n activation rows past each group.
+void matmul_packed(const PackedMatrix& p, PackedDotFn kernel, const float* x, int64_t n, float* y, ThreadPool& pool,
+                   int64_t grain) {
+  const int64_t rows = p.rows, k = p.cols;
+  const size_t act_bytes = activation_row_bytes(p.type, k);
+  const uint8_t* acts = quantized_inputs(p.type, x, n, k, pool);
+  pool.parallel_for((rows + 15) / 16, [&](int64_t g0, int64_t g1) {
+    for (int64_t g = g0; g < g1; ++g)
+      kernel(p.group(g), std::min<int64_t>(16, rows - 16 * g), acts, static_cast<int64_t>(act_bytes), n, k, y + 16 * g,
+             rows);
+  }, grain);
+}
 // Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
 // each tile meets all n activation rows in one OpenBLAS SGEMM. The dequantization is paid once per weight per
 // matmul, i.e. 1/(2n) of the GEMM's work; the weights stay in their file type (a tile buffer of <= 4 MB per call).
@@ -229,13 +242,18 @@ void matmul_dequant_sgemm(const TensorView& w, const float* x, int64_t n, float*
 }
 }  // namespace
 
-void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas) {
+void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas,
+            const PackedMatrix* packed) {
   const int64_t rows = w.rows(), k = w.cols();
   // Large batches (prompt prefill) of large matrices go to OpenBLAS SGEMM: ~1.8x faster than the row kernel on the
   // 15M/110M F32 shapes, 1.7-2.0x the integer kernels for quantized weights (dequantized tile by tile), but 25x
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
   const KernelLevel level = kernel_level();
   const bool integer = level != KernelLevel::Dequant && has_quant_dot(w.type);
+  if (packed != nullptr && integer) {
+    if (const PackedDotFn kernel = packed_dot_kernel(level, w.type); kernel != nullptr)
+      return matmul_packed(*packed, kernel, x, n, y, pool, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, k * n)));
+  }
   if (allow_blas && integer && n >= kBlasMinSlots) {
     // Batches of the 32-element types: the tile kernel (faster than dequantized tiles through SGEMM at every size
     // measured, docs/PERFORMANCE.md); like SGEMM it is kept out of fused passes (allow_blas false).

@@ -23,7 +23,12 @@ namespace hogwild::cpu {
 // (KernelLevel::Dequant) keeps kBlasMinSlots.
 inline constexpr int64_t kBlasMinSlots = 16;
 inline constexpr int64_t kBlasMinSlotsQuantized = 80;
-void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas = true);
+// packed: w packed at load (cpu/packed_weights.h), or nullptr. When the current kernel level has the packed kernel
+// for w's type, every call on w uses it, whatever n and allow_blas are: the numbers of a row never depend on the
+// other rows (and are the tile kernel's to the bit).
+struct PackedMatrix;
+void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas = true,
+            const PackedMatrix* packed = nullptr);
 
 // out[i] = x[i] / rms(x[i]) * weight, per row of `dim` floats (n rows). out may alias x.
 void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps);

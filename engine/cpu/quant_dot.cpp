@@ -161,6 +161,23 @@ QuantTileFn quant_tile_kernel(KernelLevel level, DType weight) {
   return t != nullptr && kind >= 0 ? t->quant_tile[kind] : nullptr;
 }
 
+QuantPackFn quant_pack_kernel(KernelLevel level, DType weight) {
+  const kernels::KernelTable* t = tables().at(level);
+  const int kind = weight_kind(weight);
+  return t != nullptr && kind >= 0 ? t->pack[kind] : nullptr;
+}
+
+PackedDotFn packed_dot_kernel(KernelLevel level, DType weight) {
+  const kernels::KernelTable* t = tables().at(level);
+  const int kind = weight_kind(weight);
+  return t != nullptr && kind >= 0 ? t->packed[kind] : nullptr;
+}
+
+size_t packed_group_bytes(DType weight, int64_t k) {
+  const int kind = weight_kind(weight);
+  return kind >= 0 ? static_cast<size_t>(k / 32 * kernels::packed_block_bytes(kind)) : 0;
+}
+
 size_t tile_scratch_bytes(int64_t k) { return static_cast<size_t>(k / 32 * kernels::kTileScratchPerBlock); }
 
 HalfRowsFn half_rows_kernel(KernelLevel level, DType weight) {

@@ -46,6 +46,16 @@ using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, cons
                              int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
 QuantTileFn quant_tile_kernel(KernelLevel level, DType weight);
 size_t tile_scratch_bytes(int64_t k);
+// Weights packed once at load (cpu/packed_weights.h): `pack` writes m <= 16 rows (`w_stride` bytes apart) as one
+// group of packed_group_bytes(type, k) bytes (the size of 16 rows in the file); the packed kernel gives
+// y[i * ldy + j] = dot(weight row j, activation row i) for j < m and i < n, the tile kernel's numbers to the bit for
+// every n. nullptr where the level has none (the AVX-512-VNNI level packs Q8_0, Q4_0 and Q4_1).
+using QuantPackFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, int64_t k, uint8_t* out);
+using PackedDotFn = void (*)(const uint8_t* group, int64_t m, const uint8_t* act, int64_t act_stride, int64_t n,
+                             int64_t k, float* y, int64_t ldy);
+QuantPackFn quant_pack_kernel(KernelLevel level, DType weight);
+PackedDotFn packed_dot_kernel(KernelLevel level, DType weight);
+size_t packed_group_bytes(DType weight, int64_t k);
 // The same for F16/BF16 weight rows against fp32 rows (x_stride floats apart); nullptr where the level has none.
 using HalfRowsFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_stride, int64_t n, int64_t k, float* y,
                             int64_t ldy);

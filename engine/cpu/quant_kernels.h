@@ -45,10 +45,24 @@ using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, cons
                              int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
 constexpr int64_t kTileScratchPerBlock = 8 * 64 + 2 * 64;  // 8 vectors of 16 rows x 4 values, the rows' scales, offsets
 
+// Weights packed at load (cpu/packed_weights.h): one call packs m <= 16 rows (`w_stride` bytes apart, k columns)
+// into k / 32 * packed_block_bytes(kind) bytes; the packed kernel is the tile kernel on that layout without the
+// transpose: y[i * ldy + j] = dot(weight row j, activation row i) for j < m and i < n.
+using QuantPackFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, int64_t k, uint8_t* out);
+using PackedDotFn = void (*)(const uint8_t* group, int64_t m, const uint8_t* act, int64_t act_stride, int64_t n,
+                             int64_t k, float* y, int64_t ldy);
+// Per block of 32 columns and group of 16 rows: the values (Q8_0: 16 x 32 bytes; Q4_0/Q4_1: 16 x 16 bytes of
+// nibbles), 16 fp16 scales and (Q4_1) 16 fp16 minimums: the size the 16 rows have in the file. 0: not packed.
+constexpr int64_t packed_block_bytes(int kind) {
+  return kind == kQ8_0 ? 512 + 32 : kind == kQ4_0 ? 256 + 32 : kind == kQ4_1 ? 256 + 64 : 0;
+}
+
 struct KernelTable {
   QuantDotFn quant[kQuantKinds] = {};
   QuantizeQ8Fn quantize_q8 = nullptr;
   QuantTileFn quant_tile[kQuantKinds] = {};  // nullptr: no batch kernel for that type at this level
+  QuantPackFn pack[kQuantKinds] = {};         // nullptr: the type is not packed at this level
+  PackedDotFn packed[kQuantKinds] = {};
   HalfDotFn f16 = nullptr, bf16 = nullptr;  // nullptr: dequantize the row and use the fp32 kernel
 };
 

@@ -40,6 +40,11 @@ Transformer::Transformer(const Model& model, int threads) : model_(model), pool_
     k_norm_.push_back(to_f32(l.k_norm));
   }
   out_norm_ = to_f32(w.output_norm);
+  packed_ = PackedWeights::for_model(model, pool_);
+}
+
+void Transformer::mm(const TensorView& w, const float* x, int64_t rows, float* y) {
+  matmul(w, x, rows, y, pool_, blas_allowed_, packed_->find(w));
 }
 
 void Transformer::ensure_buffers(int64_t slots) {
@@ -82,9 +87,9 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
     const auto& lw = w.layers[static_cast<size_t>(l)];
     // Attention block: xb = norm(x); q,k,v = xb W^T; attention through the cache; x += att Wo^T.
     rmsnorm(xb_.data(), x_.data(), attn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
-    matmul(lw.wq, xb_.data(), slots, q_.data(), pool_, blas_allowed_);
-    matmul(lw.wk, xb_.data(), slots, k_.data(), pool_, blas_allowed_);
-    matmul(lw.wv, xb_.data(), slots, v_.data(), pool_, blas_allowed_);
+    mm(lw.wq, xb_.data(), slots, q_.data());
+    mm(lw.wk, xb_.data(), slots, k_.data());
+    mm(lw.wv, xb_.data(), slots, v_.data());
     // Biases and per-head q/k norms act on the UNROTATED q and k: the cache applies RoPE afterwards.
     const auto li = static_cast<size_t>(l);
     add_bias(q_.data(), bq_[li], slots);
@@ -93,14 +98,14 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
     if (!q_norm_[li].empty()) rmsnorm(q_.data(), q_.data(), q_norm_[li].data(), slots * c.n_heads, c.head_dim, c.rms_eps);
     if (!k_norm_[li].empty()) rmsnorm(k_.data(), k_.data(), k_norm_[li].data(), slots * c.n_kv_heads, c.head_dim, c.rms_eps);
     cache.attend(l, q_.data(), k_.data(), v_.data(), att_.data());
-    matmul(lw.wo, att_.data(), slots, xb_.data(), pool_, blas_allowed_);
+    mm(lw.wo, att_.data(), slots, xb_.data());
     for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
     // FFN block: x += W_down( silu(W_gate xb) * (W_up xb) ).
     rmsnorm(xb_.data(), x_.data(), ffn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
-    matmul(lw.w_gate, xb_.data(), slots, hb_.data(), pool_, blas_allowed_);
-    matmul(lw.w_up, xb_.data(), slots, hb2_.data(), pool_, blas_allowed_);
+    mm(lw.w_gate, xb_.data(), slots, hb_.data());
+    mm(lw.w_up, xb_.data(), slots, hb2_.data());
     swiglu(hb_.data(), hb2_.data(), slots * c.hidden_dim);
-    matmul(lw.w_down, hb_.data(), slots, xb_.data(), pool_, blas_allowed_);
+    mm(lw.w_down, hb_.data(), slots, xb_.data());
     for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
   }
   cache.end_pass();
@@ -109,14 +114,14 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
   // Classifier on the last slot of each row (or every slot).
   if (all_slots) {
     rmsnorm(xb_.data(), x_.data(), out_norm_.data(), slots, c.dim, c.rms_eps);
-    matmul(w.output, xb_.data(), slots, logits, pool_, blas_allowed_);
+    mm(w.output, xb_.data(), slots, logits);
     return;
   }
   for (int r = 0; r < batch.rows; ++r) {
     const int64_t s = static_cast<int64_t>(r) * batch.len + batch.len - 1;
     rmsnorm(xb_.data() + static_cast<int64_t>(r) * c.dim, x_.data() + s * c.dim, out_norm_.data(), 1, c.dim, c.rms_eps);
   }
-  matmul(w.output, xb_.data(), batch.rows, logits, pool_, blas_allowed_);
+  mm(w.output, xb_.data(), batch.rows, logits);
 }
 
 }  // namespace hogwild::cpu

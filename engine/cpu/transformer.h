@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/thread_pool.h"
+#include "cpu/packed_weights.h"
 #include "backend/attention_cache.h"
 #include "model/model.h"
 
@@ -28,12 +29,17 @@ class Transformer {
   // what it would be in a pass of its own with fewer than kBlasMinSlots slots (fused passes of several sessions).
   void set_blas_allowed(bool on) { blas_allowed_ = on; }
   bool blas_allowed() const { return blas_allowed_; }
+  // The matrices packed at construction (cpu/packed_weights.h), shared with the model's other Transformers.
+  const PackedWeights& packed() const { return *packed_; }
 
  private:
   void ensure_buffers(int64_t slots);
+  // y = x W^T for `rows` rows of x, on w's packed form when it has one.
+  void mm(const TensorView& w, const float* x, int64_t rows, float* y);
 
   const Model& model_;
   ThreadPool pool_;
+  std::shared_ptr<const PackedWeights> packed_;
   // Norm weights converted to fp32 once (they may be stored as f16/bf16); likewise the optional attention
   // biases (qwen2) and per-head q/k norms (qwen3), empty when the model has none.
   std::vector<std::vector<float>> attn_norm_, ffn_norm_;

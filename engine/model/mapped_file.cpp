@@ -57,6 +57,15 @@ MappedFile::MappedFile(std::string name, std::vector<uint8_t> bytes)
 
 MappedFile::~MappedFile() { release(); }
 
+void MappedFile::release_pages(const void* p, size_t len) const noexcept {
+  const auto* b = static_cast<const uint8_t*>(p);
+  if (!mapped_ || data_ == nullptr || b < data_ || len > size_ || b - data_ > static_cast<std::ptrdiff_t>(size_ - len)) return;
+  const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+  const uintptr_t first = (reinterpret_cast<uintptr_t>(b) + page - 1) & ~(page - 1);
+  const uintptr_t last = (reinterpret_cast<uintptr_t>(b) + len) & ~(page - 1);
+  if (last > first) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 MappedFile::MappedFile(MappedFile&& other) noexcept
     : path_(std::move(other.path_)),
       data_(std::exchange(other.data_, nullptr)),

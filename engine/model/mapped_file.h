@@ -24,6 +24,11 @@ class MappedFile {
   const std::string& path() const { return path_; }
   size_t size() const { return size_; }
   const uint8_t* data() const { return data_; }
+  // Gives the pages wholly inside [p, p + len) back to the kernel (madvise MADV_DONTNEED; the mapping is read-only
+  // and private, so a later read pages the file's bytes in again). For bytes a caller has copied elsewhere and
+  // rarely reads here (packed weights, cpu/packed_weights.h). Does nothing for the in-memory variant or a range
+  // outside the map.
+  void release_pages(const void* p, size_t len) const noexcept;
 
  private:
   void release() noexcept;

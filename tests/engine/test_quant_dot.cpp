@@ -13,8 +13,10 @@
 
 #include "common/thread_pool.h"
 #include "cpu/ops.h"
+#include "cpu/packed_weights.h"
 #include "cpu/quant_dot.h"
 #include "cpu/quant_kernels.h"
+#include "model/model.h"
 
 namespace hogwild::cpu {
 namespace {
@@ -201,6 +203,111 @@ TEST(QuantDot, TileKernelsEqualTheScalarReference) {
   }
   if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 5 * 4) << "every 32-element type at every width";
   else std::printf("no AVX-512-VNNI on this CPU: the tile kernels are not used here (tested %d)\n", tested);
+}
+
+// Weights packed at load (cpu/packed_weights.h): the packed kernel gives the tile kernel's numbers to the bit (which
+// the test above holds to the scalar reference), for 16 and fewer rows in the group, every width with block tails and
+// every activation-row count; y's untouched columns stay untouched.
+TEST(QuantDot, PackedKernelsEqualTheTileKernelToTheBit) {
+  std::mt19937 rng(21);
+  int tested = 0;
+  for (const TypeCase& c : kTypes) for (const int64_t k : widths(c.type)) {
+    SCOPED_TRACE(std::string(dtype_name(c.type)) + " k " + std::to_string(k));
+    for (KernelLevel level : available_levels()) {
+      const QuantPackFn pack = quant_pack_kernel(level, c.type);
+      const PackedDotFn packed = packed_dot_kernel(level, c.type);
+      ASSERT_EQ(pack == nullptr, packed == nullptr);
+      if (pack == nullptr) continue;
+      const QuantTileFn tile = quant_tile_kernel(level, c.type);
+      ASSERT_NE(tile, nullptr);
+      ++tested;
+      const int64_t n = 19;
+      const auto w = random_weights(c, 16, k, rng);
+      const auto x = random_activations(n, k, rng);
+      const size_t ab = activation_row_bytes(c.type, k), rb = dtype_row_bytes(c.type, k);
+      EXPECT_EQ(packed_group_bytes(c.type, k), 16 * rb) << "a packed group is as large as its 16 rows in the file";
+      std::vector<uint8_t> act(ab * n);
+      quantize_activations(c.type, x.data(), n, k, act.data());
+      std::vector<uint8_t> scratch(tile_scratch_bytes(k) + 64);
+      auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+      for (const int64_t m : {int64_t{16}, int64_t{5}, int64_t{1}}) {
+        std::vector<uint8_t> group(packed_group_bytes(c.type, k));
+        pack(w.data(), static_cast<int64_t>(rb), m, k, group.data());
+        for (const int64_t nn : {int64_t{1}, int64_t{3}, int64_t{8}, n}) {
+          constexpr int64_t kLdy = 20;
+          std::vector<float> want(static_cast<size_t>(nn * kLdy), -7.f), got(want.size(), -7.f);
+          tile(w.data(), static_cast<int64_t>(rb), m, act.data(), static_cast<int64_t>(ab), nn, k, want.data(), kLdy, aligned);
+          packed(group.data(), m, act.data(), static_cast<int64_t>(ab), nn, k, got.data(), kLdy);
+          for (size_t i = 0; i < got.size(); ++i)
+            ASSERT_EQ(got[i], want[i]) << kernel_level_name(level) << " m " << m << " n " << nn << " at " << i;
+        }
+      }
+    }
+  }
+  if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 3 * 4) << "Q8_0, Q4_0, Q4_1 at every width";
+  else std::printf("no AVX-512-VNNI on this CPU: nothing is packed here (tested %d)\n", tested);
+}
+
+// PackedWeights over a model: the matrices of the types the level packs are packed (a row count that is not a
+// multiple of 16 included), the others are not; a second request while the first is alive shares it; and matmul on
+// the packed form gives, for every row count and allow_blas either way, each row the result of a pass of its own,
+// equal to the tile kernel's (the unpacked batch path at the same level) to the bit.
+TEST(QuantDot, PackedWeightsServeMatmulWithEachRowsOwnResult) {
+  std::mt19937 rng(22);
+  ThreadPool pool(2);
+  const KernelLevel saved = kernel_level();
+  set_kernel_level(detected_kernel_level());
+  const int64_t rows = 300;  // 18 groups of 16 and one of 12
+  const auto q4 = random_weights(kTypes[1], rows, kK, rng);
+  const auto q4k = random_weights(kTypes[5], rows, kK, rng);
+  Model model;
+  model.weights.layers.resize(1);
+  auto view = [&](DType t, const std::vector<uint8_t>& b) {
+    TensorView v;
+    v.type = t;
+    v.dims = {kK, rows};
+    v.data = b.data();
+    v.nbytes = b.size();
+    return v;
+  };
+  model.weights.layers[0].wq = view(DType::Q4_0, q4);
+  model.weights.layers[0].wk = view(DType::Q4_K, q4k);
+  const auto packed = PackedWeights::for_model(model, pool);
+  const bool packs = packed_dot_kernel(kernel_level(), DType::Q4_0) != nullptr;
+  if (!packs) {
+    EXPECT_EQ(packed->matrices(), 0u);
+    std::printf("no packed kernels at level %s: nothing to test\n", kernel_level_name(kernel_level()));
+    set_kernel_level(saved);
+    return;
+  }
+  ASSERT_EQ(packed->matrices(), 1u);
+  EXPECT_EQ(packed->bytes(), 19 * packed_group_bytes(DType::Q4_0, kK));
+  EXPECT_EQ(packed->find(model.weights.layers[0].wk), nullptr) << "Q4_K is not packed";
+  const PackedMatrix* p = packed->find(model.weights.layers[0].wq);
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(PackedWeights::for_model(model, pool).get(), packed.get()) << "one packed copy per live model";
+  const TensorView& w = model.weights.layers[0].wq;
+  const int64_t n = 37;
+  const auto x = random_activations(n, kK, rng);
+  std::vector<float> tiles(static_cast<size_t>(n * rows)), all(tiles.size()), fused(tiles.size()), one(static_cast<size_t>(rows));
+  matmul(w, x.data(), n, tiles.data(), pool, /*allow_blas=*/true);  // the tile kernel on the file's layout
+  matmul(w, x.data(), n, all.data(), pool, /*allow_blas=*/true, p);
+  matmul(w, x.data(), n, fused.data(), pool, /*allow_blas=*/false, p);
+  for (size_t i = 0; i < tiles.size(); ++i) {
+    ASSERT_EQ(all[i], tiles[i]) << "at " << i;
+    ASSERT_EQ(fused[i], tiles[i]) << "at " << i;
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    matmul(w, x.data() + i * kK, 1, one.data(), pool, true, p);
+    for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(one[static_cast<size_t>(r)], all[static_cast<size_t>(i * rows + r)]) << "input " << i << " row " << r;
+  }
+  // At a level without packed kernels matmul ignores the packed form (the row kernels on the file's bytes).
+  set_kernel_level(KernelLevel::Scalar);
+  matmul(w, x.data(), 1, one.data(), pool, true, p);
+  std::vector<float> ref(static_cast<size_t>(rows));
+  matmul(w, x.data(), 1, ref.data(), pool, true);
+  for (int64_t r = 0; r < rows; ++r) ASSERT_EQ(one[static_cast<size_t>(r)], ref[static_cast<size_t>(r)]);
+  set_kernel_level(saved);
 }
 
 // Every level's activation quantizer writes the same bytes as the scalar reference (values, scales and sums), on

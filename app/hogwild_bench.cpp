@@ -113,15 +113,20 @@ struct PlainResult {
   double prefill_tps = 0, decode_tps = 0, decode_ms = 0;
   double prefill_own_tps = 0;  // prefill with OpenBLAS off (the engine's own kernels: tile kernels or row kernels)
   double first_prefill_ms = 0;  // the first prefill after loading: includes paging the mapped weights in
+  double pack_ms = 0;            // constructing the Transformer: packing the weights (cpu/packed_weights.h)
+  double packed_mb = 0;
 };
 
 PlainResult bench_plain(const Model& m, const BenchOptions& o) {
+  const double t_pack = now_s();
   cpu::Transformer tf(m, o.threads);
+  PlainResult best;
+  best.pack_ms = (now_s() - t_pack) * 1e3;
+  best.packed_mb = static_cast<double>(tf.packed().bytes()) / 1e6;
   const auto& c = m.config;
   const int prefill = std::min(o.prefill_tokens, c.context_length / 2);
   const int decode = std::min(o.decode_tokens, c.context_length - prefill - 1);
   std::vector<float> logits(static_cast<size_t>(c.vocab_size));
-  PlainResult best;
   for (int rep = 0; rep < o.repeats; ++rep) {
     cpu::SequenceCache cache(c, 1, c.context_length, &tf.pool());
     std::vector<int32_t> prompt(static_cast<size_t>(prefill));
@@ -260,7 +265,7 @@ int main(int argc, char** argv) {
     out["single_stream"] = nlohmann::json::array();
     if (!o.models.empty() || !o.files.empty()) {
       std::printf("Single-stream CPU (%d threads, %s kernels)\n", threads, cpu::kernel_level_name(cpu::kernel_level()));
-      std::printf("%-30s %8s %9s %8s %14s %14s %14s %12s\n", "model", "params", "file MB", "load ms", "prefill tok/s",
+      std::printf("%-30s %8s %9s %8s %8s %14s %14s %14s %12s\n", "model", "params", "file MB", "load ms", "pack ms", "prefill tok/s",
                   "(own kernel)", "decode tok/s", "ms/token");
     }
     std::vector<std::pair<std::string, std::string>> paths;
@@ -283,10 +288,11 @@ int main(int argc, char** argv) {
           params += t->numel();
       const double file_mb = static_cast<double>(fs::file_size(path)) / 1e6;
       const PlainResult r = bench_plain(m, o);
-      std::printf("%-30s %7.1fM %9.1f %8.1f %14.1f %14.1f %14.1f %12.3f\n", name.c_str(), params / 1e6, file_mb, load_ms,
-                  r.prefill_tps, r.prefill_own_tps, r.decode_tps, r.decode_ms);
+      std::printf("%-30s %7.1fM %9.1f %8.1f %8.1f %14.1f %14.1f %14.1f %12.3f\n", name.c_str(), params / 1e6, file_mb, load_ms,
+                  r.pack_ms, r.prefill_tps, r.prefill_own_tps, r.decode_tps, r.decode_ms);
       out["single_stream"].push_back({{"model", name}, {"file", path}, {"params", params}, {"file_mb", file_mb},
-                                      {"load_ms", load_ms}, {"first_prefill_ms", r.first_prefill_ms},
+                                      {"load_ms", load_ms}, {"pack_ms", r.pack_ms}, {"packed_mb", r.packed_mb},
+                                      {"first_prefill_ms", r.first_prefill_ms},
                                       {"prefill_tokens_per_second", r.prefill_tps},
                                       {"prefill_own_kernel_tokens_per_second", r.prefill_own_tps},
                                       {"decode_tokens_per_second", r.decode_tps}, {"ms_per_token", r.decode_ms},

@@ -149,28 +149,23 @@ void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, ui
   }
 }
 
-QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight) {
+namespace {
+// The level's kernel of one per-type column of the table (nullptr: none at that level, or a type without one).
+template <typename Fn>
+Fn table_entry(KernelLevel level, DType weight, Fn (kernels::KernelTable::*column)[kernels::kQuantKinds]) {
   const kernels::KernelTable* t = tables().at(level);
   const int kind = weight_kind(weight);
-  return t != nullptr && kind >= 0 ? t->quant[kind] : nullptr;
+  return t != nullptr && kind >= 0 ? (t->*column)[kind] : nullptr;
 }
+}  // namespace
 
+QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight) { return table_entry(level, weight, &kernels::KernelTable::quant); }
 QuantTileFn quant_tile_kernel(KernelLevel level, DType weight) {
-  const kernels::KernelTable* t = tables().at(level);
-  const int kind = weight_kind(weight);
-  return t != nullptr && kind >= 0 ? t->quant_tile[kind] : nullptr;
+  return table_entry(level, weight, &kernels::KernelTable::quant_tile);
 }
-
-QuantPackFn quant_pack_kernel(KernelLevel level, DType weight) {
-  const kernels::KernelTable* t = tables().at(level);
-  const int kind = weight_kind(weight);
-  return t != nullptr && kind >= 0 ? t->pack[kind] : nullptr;
-}
-
+QuantPackFn quant_pack_kernel(KernelLevel level, DType weight) { return table_entry(level, weight, &kernels::KernelTable::pack); }
 PackedDotFn packed_dot_kernel(KernelLevel level, DType weight) {
-  const kernels::KernelTable* t = tables().at(level);
-  const int kind = weight_kind(weight);
-  return t != nullptr && kind >= 0 ? t->packed[kind] : nullptr;
+  return table_entry(level, weight, &kernels::KernelTable::packed);
 }
 
 size_t packed_group_bytes(DType weight, int64_t k) {

@@ -192,33 +192,26 @@ void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, 
     }
   }, grain);
 }
-// Batches on the tile kernel: each thread takes tiles of 16 weight rows, repacks a tile once (in its scratch) and
-// streams all n activation rows past it; y's 16 outputs of an activation row are written at once.
-void matmul_quantized_tiles(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, QuantTileFn tile) {
+// Groups of 16 weight rows side by side (the packed kernels, cpu/quant_dot.h): each thread takes groups of rows and
+// streams all n activation rows past each group. A group comes packed at load (`packed`, cpu/packed_weights.h) or is
+// packed here, once per matmul, into the thread's scratch (batches of types not packed at load).
+void matmul_packed(const TensorView& w, const PackedMatrix* packed, QuantPackFn pack, PackedDotFn kernel, const float* x,
+                   int64_t n, float* y, ThreadPool& pool, int64_t grain) {
   const int64_t rows = w.rows(), k = w.cols();
   const size_t act_bytes = activation_row_bytes(w.type, k), row_bytes = dtype_row_bytes(w.type, k);
   const uint8_t* acts = quantized_inputs(w.type, x, n, k, pool);
-  pool.parallel_for((rows + 15) / 16, [&](int64_t t0, int64_t t1) {
-    thread_local std::vector<uint8_t> scratch;
-    scratch.resize(tile_scratch_bytes(k) + 64);
-    auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
-    for (int64_t t = t0; t < t1; ++t) {
-      const int64_t j0 = 16 * t;
-      tile(w.row_ptr(j0), static_cast<int64_t>(row_bytes), std::min<int64_t>(16, rows - j0), acts,
-           static_cast<int64_t>(act_bytes), n, k, y + j0, rows, aligned);
-    }
-  }, 1);
-}
-// Weights packed at load: each thread takes groups of 16 rows and streams all n activation rows past each group.
-void matmul_packed(const PackedMatrix& p, PackedDotFn kernel, const float* x, int64_t n, float* y, ThreadPool& pool,
-                   int64_t grain) {
-  const int64_t rows = p.rows, k = p.cols;
-  const size_t act_bytes = activation_row_bytes(p.type, k);
-  const uint8_t* acts = quantized_inputs(p.type, x, n, k, pool);
   pool.parallel_for((rows + 15) / 16, [&](int64_t g0, int64_t g1) {
-    for (int64_t g = g0; g < g1; ++g)
-      kernel(p.group(g), std::min<int64_t>(16, rows - 16 * g), acts, static_cast<int64_t>(act_bytes), n, k, y + 16 * g,
-             rows);
+    thread_local std::vector<uint8_t> scratch;
+    uint8_t* own = nullptr;
+    if (packed == nullptr) {
+      scratch.resize(packed_group_bytes(w.type, k) + 64);
+      own = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+    }
+    for (int64_t g = g0; g < g1; ++g) {
+      const int64_t m = std::min<int64_t>(16, rows - 16 * g);
+      if (own != nullptr) pack(w.row_ptr(16 * g), static_cast<int64_t>(row_bytes), m, k, own);
+      kernel(own != nullptr ? own : packed->group(g), m, acts, static_cast<int64_t>(act_bytes), n, k, y + 16 * g, rows);
+    }
   }, grain);
 }
 // Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
@@ -250,15 +243,14 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
   const KernelLevel level = kernel_level();
   const bool integer = level != KernelLevel::Dequant && has_quant_dot(w.type);
-  if (packed != nullptr && integer) {
-    if (const PackedDotFn kernel = packed_dot_kernel(level, w.type); kernel != nullptr)
-      return matmul_packed(*packed, kernel, x, n, y, pool, std::max<int64_t>(1, 2048 / std::max<int64_t>(1, k * n)));
-  }
-  if (allow_blas && integer && n >= kBlasMinSlots) {
-    // Batches of the 32-element types: the tile kernel (faster than dequantized tiles through SGEMM at every size
-    // measured, docs/PERFORMANCE.md); like SGEMM it is kept out of fused passes (allow_blas false).
-    if (const QuantTileFn tile = quant_tile_kernel(level, w.type); tile != nullptr) return matmul_quantized_tiles(w, x, n, y, pool, tile);
-  }
+  // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
+  // Packed kernels: for a matrix packed at load every pass, whatever n (a row's numbers never depend on the other
+  // rows); for the other 32-element types batches outside fused passes, packed per matmul (faster than dequantized
+  // tiles through SGEMM at every size measured, docs/PERFORMANCE.md; like SGEMM kept out of fused passes).
+  if (const PackedDotFn kernel = integer ? packed_dot_kernel(level, w.type) : nullptr;
+      kernel != nullptr && (packed != nullptr || (allow_blas && n >= kBlasMinSlots)))
+    return matmul_packed(w, packed, quant_pack_kernel(level, w.type), kernel, x, n, y, pool, std::max<int64_t>(1, grain / 16));
   const int64_t min_slots = integer ? kBlasMinSlotsQuantized : kBlasMinSlots;
   if (allow_blas && n >= min_slots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
     if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);
@@ -268,8 +260,6 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
     return;
   }
   // Row-parallel: each thread owns a range of weight rows and applies them to all n inputs.
-  // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
   if (integer) {
     matmul_quantized(w, x, n, y, pool, level, grain);
     return;

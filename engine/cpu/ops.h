@@ -13,10 +13,10 @@ namespace hogwild::cpu {
 // integer dot products (cpu/quant_dot.h), F16/BF16 rows are converted inside the fp32 loop; with
 // kernel_level() == Dequant every non-F32 row is dequantized to fp32 first (the former path, kept for A/B).
 // Large batches go to a batch kernel when allow_blas is true: for Q8_0/Q4_0/Q4_1/Q5_0/Q5_1 at the AVX-512-VNNI level
-// (n >= kBlasMinSlots) the integer tile kernel (cpu/quant_dot.h), otherwise OpenBLAS SGEMM when it is enabled
+// (n >= kBlasMinSlots) the packed kernels on 16-row groups packed per call (cpu/quant_dot.h), otherwise OpenBLAS SGEMM when it is enabled
 // (n >= kBlasMinSlots rows of a large matrix; kBlasMinSlotsQuantized for the other integer kernels). With allow_blas
-// false every row is computed by the row kernels, and then row i's result does not depend on the other rows (a
-// fused pass of several sessions gives each the numbers it would get alone: CpuBackend::forward_many).
+// false every row is computed by the row kernels (or the packed kernels on weights packed at load), and then row
+// i's result does not depend on the other rows (a fused pass of several sessions gives each the numbers it would get alone: CpuBackend::forward_many).
 // Quantized weights on the integer kernels need more rows before SGEMM pays: their tiles are dequantized to F32 for
 // every call, which costs the same for 16 rows as for 512 (SmolLM2-135M Q4_1, 2 threads: the integer kernels
 // 415 tok/s vs SGEMM 387 at 64 rows, 419 vs 509 at 96; docs/PERFORMANCE.md). The dequantizing level
@@ -25,7 +25,7 @@ inline constexpr int64_t kBlasMinSlots = 16;
 inline constexpr int64_t kBlasMinSlotsQuantized = 80;
 // packed: w packed at load (cpu/packed_weights.h), or nullptr. When the current kernel level has the packed kernel
 // for w's type, every call on w uses it, whatever n and allow_blas are: the numbers of a row never depend on the
-// other rows (and are the tile kernel's to the bit).
+// other rows (and are those of the same matrix packed per call for a batch, to the bit).
 struct PackedMatrix;
 void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas = true,
             const PackedMatrix* packed = nullptr);

@@ -77,6 +77,9 @@ std::shared_ptr<const PackedWeights> PackedWeights::for_model(const Model& model
     const auto want = [&](const TensorView& w) {
       if (w.empty() || w.dims.size() != 2 || w.cols() % 32 != 0) return;
       if (quant_pack_kernel(level, w.type) == nullptr || packed_dot_kernel(level, w.type) == nullptr) return;
+      // Only where a packed group is no larger than its 16 rows in the file (Q8_0/Q4_0/Q4_1): the Q5 types' packed
+      // form is 1.5x their file size, and they are packed per matmul for batches instead.
+      if (packed_group_bytes(w.type, w.cols()) > 16 * dtype_row_bytes(w.type, w.cols())) return;
       for (const TensorView* t : todo)
         if (t->data == w.data) return;  // a tied classifier is the embedding matrix: once
       todo.push_back(&w);

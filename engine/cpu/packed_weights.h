@@ -1,9 +1,10 @@
 #pragma once
 // Weights packed once at load for the packed kernels (cpu/quant_dot.h): groups of 16 rows side by side, one row per
-// int32 lane, so every matmul of every size streams them without the per-call transpose of the tile kernel and
+// int32 lane, so every matmul of every size streams them without the per-call packing of batches and
 // meets each block with one convert and two FMAs per activation row for 16 rows (the row kernel spends that per two
-// blocks and row). Packed: the matrices of the layers and the classifier whose type the current kernel level packs
-// (AVX-512-VNNI: Q8_0, Q4_0, Q4_1); everything else stays in the file's layout. The packed bytes are as many as the
+// blocks and row). Packed: the matrices of the layers and the classifier whose type the current kernel level has
+// packed kernels for and whose packed form is no larger than the file's (AVX-512-VNNI: Q8_0, Q4_0, Q4_1);
+// everything else stays in the file's layout. The packed bytes are as many as the
 // file's, and the file's pages of a packed matrix are given back to the kernel once it is packed (a tied
 // classifier's embedding rows page in again one at a time when looked up), so the resident size stays the file's.
 // HOGWILD_CPU_PACK=0 turns packing off (the A/B baseline of docs/PERFORMANCE.md).

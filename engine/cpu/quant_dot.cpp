@@ -160,9 +160,6 @@ Fn table_entry(KernelLevel level, DType weight, Fn (kernels::KernelTable::*colum
 }  // namespace
 
 QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight) { return table_entry(level, weight, &kernels::KernelTable::quant); }
-QuantTileFn quant_tile_kernel(KernelLevel level, DType weight) {
-  return table_entry(level, weight, &kernels::KernelTable::quant_tile);
-}
 QuantPackFn quant_pack_kernel(KernelLevel level, DType weight) { return table_entry(level, weight, &kernels::KernelTable::pack); }
 PackedDotFn packed_dot_kernel(KernelLevel level, DType weight) {
   return table_entry(level, weight, &kernels::KernelTable::packed);
@@ -172,8 +169,6 @@ size_t packed_group_bytes(DType weight, int64_t k) {
   const int kind = weight_kind(weight);
   return kind >= 0 ? static_cast<size_t>(k / 32 * kernels::packed_block_bytes(kind)) : 0;
 }
-
-size_t tile_scratch_bytes(int64_t k) { return static_cast<size_t>(k / 32 * kernels::kTileScratchPerBlock); }
 
 HalfRowsFn half_rows_kernel(KernelLevel level, DType weight) {
   const kernels::KernelTable* t = tables().at(level);

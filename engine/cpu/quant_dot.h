@@ -38,18 +38,13 @@ void quantize_activations(DType weight, const float* x, int64_t n, int64_t k, ui
 using QuantRowsFn = void (*)(const uint8_t* wrow, const uint8_t* act, int64_t act_stride, int64_t n, int64_t k, float* y,
                              int64_t ldy);
 QuantRowsFn quant_rows_kernel(KernelLevel level, DType weight);
-// Batches: y[i * ldy + j] = dot(weight row j, activation row i) for j < m <= 16 weight rows `w_stride` bytes apart and
-// i < n, with tile_scratch_bytes(k) bytes of 64-byte aligned scratch; nullptr where the level has no such kernel for
-// the type (the AVX-512-VNNI level has them for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1). The numbers differ from the row
-// kernel's in the last bits (another order of the fp32 additions), so a caller uses one or the other for a whole pass.
-using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, const uint8_t* act, int64_t act_stride,
-                             int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
-QuantTileFn quant_tile_kernel(KernelLevel level, DType weight);
-size_t tile_scratch_bytes(int64_t k);
-// Weights packed once at load (cpu/packed_weights.h): `pack` writes m <= 16 rows (`w_stride` bytes apart) as one
-// group of packed_group_bytes(type, k) bytes (the size of 16 rows in the file); the packed kernel gives
-// y[i * ldy + j] = dot(weight row j, activation row i) for j < m and i < n, the tile kernel's numbers to the bit for
-// every n. nullptr where the level has none (the AVX-512-VNNI level packs Q8_0, Q4_0 and Q4_1).
+// 16 weight rows side by side, one per int32 lane: `pack` writes m <= 16 rows (`w_stride` bytes apart) as one group of
+// packed_group_bytes(type, k) bytes; the packed kernel gives y[i * ldy + j] = dot(weight row j, activation row i) for
+// j < m and i < n, a row's numbers the same for every n. Used on weights packed at load (cpu/packed_weights.h: the
+// types whose group is as large as its 16 rows in the file, Q8_0/Q4_0/Q4_1) and, for batches of the other
+// 32-element types, on groups packed per matmul. The numbers differ from the row kernel's in the last bits (another
+// order of the fp32 additions), so a caller uses one or the other for a whole pass. nullptr where the level has none
+// (the AVX-512-VNNI level has them for Q8_0, Q4_0, Q4_1, Q5_0, Q5_1).
 using QuantPackFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, int64_t k, uint8_t* out);
 using PackedDotFn = void (*)(const uint8_t* group, int64_t m, const uint8_t* act, int64_t act_stride, int64_t n,
                              int64_t k, float* y, int64_t ldy);

@@ -38,30 +38,24 @@ using HalfDotFn = void (*)(const uint16_t* wrow, const float* x, int64_t x_strid
 int quantize_block(const float* x, int size, int8_t* q, float& d);
 // One activation row of k values (k a multiple of 32) into the 32-element layout above.
 using QuantizeQ8Fn = void (*)(const float* x, int64_t k, uint8_t* row);
-// Batches (prefill): y[i * ldy + j] = dot(weight row j, activation row i) for j < m <= 16 weight rows (`w_stride` bytes
-// apart) and i < n. `scratch` holds kTileScratchPerBlock bytes per 32-element block of k (64-byte aligned): the
-// kernel repacks the 16 rows there once and streams the n activation rows past them.
-using QuantTileFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, const uint8_t* act, int64_t act_stride,
-                             int64_t n, int64_t k, float* y, int64_t ldy, uint8_t* scratch);
-constexpr int64_t kTileScratchPerBlock = 8 * 64 + 2 * 64;  // 8 vectors of 16 rows x 4 values, the rows' scales, offsets
-
-// Weights packed at load (cpu/packed_weights.h): one call packs m <= 16 rows (`w_stride` bytes apart, k columns)
-// into k / 32 * packed_block_bytes(kind) bytes; the packed kernel is the tile kernel on that layout without the
-// transpose: y[i * ldy + j] = dot(weight row j, activation row i) for j < m and i < n.
+// 16 weight rows side by side (packed at load, cpu/packed_weights.h, or per matmul into a scratch group for batches):
+// one call packs m <= 16 rows (`w_stride` bytes apart, k columns) into k / 32 * packed_block_bytes(kind) bytes; the
+// packed kernel gives y[i * ldy + j] = dot(weight row j, activation row i) for j < m and i < n.
 using QuantPackFn = void (*)(const uint8_t* w, int64_t w_stride, int64_t m, int64_t k, uint8_t* out);
 using PackedDotFn = void (*)(const uint8_t* group, int64_t m, const uint8_t* act, int64_t act_stride, int64_t n,
                              int64_t k, float* y, int64_t ldy);
-// Per block of 32 columns and group of 16 rows: the values (Q8_0: 16 x 32 bytes; Q4_0/Q4_1: 16 x 16 bytes of
-// nibbles), 16 fp16 scales and (Q4_1) 16 fp16 minimums: the size the 16 rows have in the file. 0: not packed.
+// Per block of 32 columns and group of 16 rows: the values (Q4_0/Q4_1: 16 x 16 bytes of nibbles; Q8_0/Q5_0/Q5_1:
+// 16 x 32 bytes), 16 fp16 scales and (Q4_1/Q5_1) 16 fp16 minimums. For Q8_0/Q4_0/Q4_1 that is the size the 16 rows
+// have in the file (the Q5 types take 1.5x: they are packed only per matmul). 0: a type without packed kernels.
 constexpr int64_t packed_block_bytes(int kind) {
-  return kind == kQ8_0 ? 512 + 32 : kind == kQ4_0 ? 256 + 32 : kind == kQ4_1 ? 256 + 64 : 0;
+  return kind == kQ4_0 ? 256 + 32 : kind == kQ4_1 ? 256 + 64 : kind == kQ8_0 || kind == kQ5_0 ? 512 + 32
+         : kind == kQ5_1 ? 512 + 64 : 0;
 }
 
 struct KernelTable {
   QuantDotFn quant[kQuantKinds] = {};
   QuantizeQ8Fn quantize_q8 = nullptr;
-  QuantTileFn quant_tile[kQuantKinds] = {};  // nullptr: no batch kernel for that type at this level
-  QuantPackFn pack[kQuantKinds] = {};         // nullptr: the type is not packed at this level
+  QuantPackFn pack[kQuantKinds] = {};  // nullptr: no packed kernels for that type at this level
   PackedDotFn packed[kQuantKinds] = {};
   HalfDotFn f16 = nullptr, bf16 = nullptr;  // nullptr: dequantize the row and use the fp32 kernel
 };

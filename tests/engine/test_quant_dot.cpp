@@ -157,59 +157,62 @@ TEST(QuantDot, ScalarReferenceEqualsDequantizedDotAndEverySimdLevelEqualsIt) {
   }
 }
 
-// The batch (tile) kernels against the scalar reference: m = 16 and fewer weight rows (the tail tile), every width
-// with block tails, activation rows in groups of 8 and every remainder; y's untouched columns stay untouched.
-TEST(QuantDot, TileKernelsEqualTheScalarReference) {
-  std::mt19937 rng(13);
-  int tested = 0;
-  for (const TypeCase& c : kTypes) for (const int64_t k : widths(c.type)) {
-    SCOPED_TRACE(std::string(dtype_name(c.type)) + " k " + std::to_string(k));
-    for (KernelLevel level : available_levels()) {
-      const QuantTileFn tile = quant_tile_kernel(level, c.type);
-      if (tile == nullptr) continue;
-      ++tested;
-      const int64_t rows = 16, n = 19;
-      const auto w = random_weights(c, rows, k, rng);
-      const auto x = random_activations(n, k, rng);
-      const size_t ab = activation_row_bytes(c.type, k), rb = dtype_row_bytes(c.type, k);
-      std::vector<uint8_t> act(ab * n);
-      quantize_activations(c.type, x.data(), n, k, act.data());
-      std::vector<uint8_t> scratch(tile_scratch_bytes(k) + 64);
-      auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
-      for (const int64_t m : {int64_t{16}, int64_t{5}, int64_t{1}}) {
-        for (const int64_t nn : {int64_t{1}, int64_t{8}, n}) {
-          constexpr int64_t kLdy = 20;
-          std::vector<float> y(static_cast<size_t>(nn * kLdy), -7.f);
-          tile(w.data(), static_cast<int64_t>(rb), m, act.data(), static_cast<int64_t>(ab), nn, k, y.data(), kLdy, aligned);
-          for (int64_t j = 0; j < rows; ++j) {
-            std::vector<float> ref(static_cast<size_t>(nn));
-            quant_rows_kernel(KernelLevel::Scalar, c.type)(w.data() + j * rb, act.data(), static_cast<int64_t>(ab), nn, k, ref.data(), 1);
-            std::vector<float> wf(static_cast<size_t>(k));
-            dequantize_row(c.type, w.data() + j * rb, wf.data(), k);
-            for (int64_t i = 0; i < nn; ++i) {
-              const float got = y[static_cast<size_t>(i * kLdy + j)];
-              if (j >= m) {
-                EXPECT_EQ(got, -7.f) << "column " << j << " past m " << m;
-                continue;
-              }
-              double magnitude = 0;
-              for (int64_t e = 0; e < k; ++e) magnitude += std::fabs(double(wf[static_cast<size_t>(e)]) * x[static_cast<size_t>(i * k + e)]);
-              EXPECT_NEAR(got, ref[static_cast<size_t>(i)], 1e-5 * magnitude + 1e-6) << kernel_level_name(level) << " m " << m << " n " << nn << " row " << j << " input " << i;
-            }
-          }
-        }
-      }
-    }
+// One group of 16 weight rows packed (quant_dot.h `pack`), in a 64-byte aligned buffer.
+struct PackedGroup {
+  std::vector<uint8_t> bytes;
+  uint8_t* data = nullptr;
+  PackedGroup(QuantPackFn pack, DType t, const uint8_t* w, int64_t m, int64_t k) : bytes(packed_group_bytes(t, k) + 64) {
+    data = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(bytes.data()) + 63) & ~uintptr_t{63});
+    pack(w, static_cast<int64_t>(dtype_row_bytes(t, k)), m, k, data);
   }
-  if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 5 * 4) << "every 32-element type at every width";
-  else std::printf("no AVX-512-VNNI on this CPU: the tile kernels are not used here (tested %d)\n", tested);
+};
+
+// The packed kernels' arithmetic, written out in scalar code: per block the exact integer sum of the weights'
+// unsigned values (w + 128, q, q | h << 4) times the activation's int8 values, then acc = fma(float(sum), d_w * d_x,
+// acc) and acc = fma(offset, s_x, acc) with offset = the block's minimum or d_w times -128 / -8 / -16. The kernels must
+// give exactly these numbers (fp32, same order) whatever the number of activation rows and rows in the group — the
+// property that lets a fused pass give each row its solo numbers.
+float packed_formula(DType t, const uint8_t* wrow, const uint8_t* act, int64_t k) {
+  const int64_t nb = k / 32, bb = static_cast<int64_t>(dtype_row_bytes(t, 32));
+  const auto* xq = reinterpret_cast<const int8_t*>(act);
+  const auto* xf = reinterpret_cast<const float*>(act + nb * 32);
+  const bool has_min = t == DType::Q4_1 || t == DType::Q5_1, five = t == DType::Q5_0 || t == DType::Q5_1;
+  float acc = 0.f;
+  for (int64_t b = 0; b < nb; ++b) {
+    const uint8_t* blk = wrow + b * bb;
+    uint16_t h;
+    std::memcpy(&h, blk, 2);
+    const float dw = fp16_to_fp32(h);
+    float mw = dw * (t == DType::Q8_0 ? -128.f : t == DType::Q4_0 ? -8.f : -16.f);
+    if (has_min) {
+      std::memcpy(&h, blk + 2, 2);
+      mw = fp16_to_fp32(h);
+    }
+    const uint8_t* q = blk + (has_min ? 4 : 2);
+    uint32_t qh = 0;
+    if (five) {
+      std::memcpy(&qh, q, 4);
+      q += 4;
+    }
+    int32_t sum = 0;
+    for (int e = 0; e < 32; ++e) {
+      int32_t u;
+      if (t == DType::Q8_0) u = static_cast<int8_t>(q[e]) + 128;
+      else u = (e < 16 ? q[e] & 15 : q[e - 16] >> 4) | (five ? static_cast<int32_t>((qh >> e) & 1u) << 4 : 0);
+      sum += u * xq[b * 32 + e];
+    }
+    acc = std::fma(static_cast<float>(sum), dw * xf[b], acc);
+    acc = std::fma(mw, xf[nb + b], acc);
+  }
+  return acc;
 }
 
-// Weights packed at load (cpu/packed_weights.h): the packed kernel gives the tile kernel's numbers to the bit (which
-// the test above holds to the scalar reference), for 16 and fewer rows in the group, every width with block tails and
-// every activation-row count; y's untouched columns stay untouched.
-TEST(QuantDot, PackedKernelsEqualTheTileKernelToTheBit) {
-  std::mt19937 rng(21);
+// The packed kernels (16 weight rows side by side: weights packed at load and batches), for m = 16 and fewer weight
+// rows (the tail group), every width with block tails, activation rows in groups of 8 and every remainder: every
+// output equals the formula above to the bit and the scalar reference kernel within its bound; y's untouched columns
+// stay untouched.
+TEST(QuantDot, PackedKernelsEqualTheirFormulaToTheBitAndTheScalarReference) {
+  std::mt19937 rng(13);
   int tested = 0;
   for (const TypeCase& c : kTypes) for (const int64_t k : widths(c.type)) {
     SCOPED_TRACE(std::string(dtype_name(c.type)) + " k " + std::to_string(k));
@@ -218,40 +221,59 @@ TEST(QuantDot, PackedKernelsEqualTheTileKernelToTheBit) {
       const PackedDotFn packed = packed_dot_kernel(level, c.type);
       ASSERT_EQ(pack == nullptr, packed == nullptr);
       if (pack == nullptr) continue;
-      const QuantTileFn tile = quant_tile_kernel(level, c.type);
-      ASSERT_NE(tile, nullptr);
       ++tested;
-      const int64_t n = 19;
-      const auto w = random_weights(c, 16, k, rng);
+      const int64_t rows = 16, n = 19;
+      const auto w = random_weights(c, rows, k, rng);
       const auto x = random_activations(n, k, rng);
       const size_t ab = activation_row_bytes(c.type, k), rb = dtype_row_bytes(c.type, k);
-      EXPECT_EQ(packed_group_bytes(c.type, k), 16 * rb) << "a packed group is as large as its 16 rows in the file";
+      if (c.type == DType::Q8_0 || c.type == DType::Q4_0 || c.type == DType::Q4_1)
+        EXPECT_EQ(packed_group_bytes(c.type, k), 16 * rb) << "a packed group is as large as its 16 rows in the file";
+      else
+        EXPECT_GT(packed_group_bytes(c.type, k), 16 * rb) << "the Q5 types are packed larger (and so only per matmul)";
       std::vector<uint8_t> act(ab * n);
       quantize_activations(c.type, x.data(), n, k, act.data());
-      std::vector<uint8_t> scratch(tile_scratch_bytes(k) + 64);
-      auto* aligned = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+      std::vector<float> ref(static_cast<size_t>(n * rows)), magnitude(ref.size());
+      for (int64_t j = 0; j < rows; ++j) {
+        quant_rows_kernel(KernelLevel::Scalar, c.type)(w.data() + j * rb, act.data(), static_cast<int64_t>(ab), n, k, ref.data() + j, rows);
+        std::vector<float> wf(static_cast<size_t>(k));
+        dequantize_row(c.type, w.data() + j * rb, wf.data(), k);
+        for (int64_t i = 0; i < n; ++i) {
+          double mag = 0;
+          for (int64_t e = 0; e < k; ++e) mag += std::fabs(double(wf[static_cast<size_t>(e)]) * x[static_cast<size_t>(i * k + e)]);
+          magnitude[static_cast<size_t>(i * rows + j)] = static_cast<float>(mag);
+        }
+      }
       for (const int64_t m : {int64_t{16}, int64_t{5}, int64_t{1}}) {
-        std::vector<uint8_t> group(packed_group_bytes(c.type, k));
-        pack(w.data(), static_cast<int64_t>(rb), m, k, group.data());
+        const PackedGroup group(pack, c.type, w.data(), m, k);
         for (const int64_t nn : {int64_t{1}, int64_t{3}, int64_t{8}, n}) {
           constexpr int64_t kLdy = 20;
-          std::vector<float> want(static_cast<size_t>(nn * kLdy), -7.f), got(want.size(), -7.f);
-          tile(w.data(), static_cast<int64_t>(rb), m, act.data(), static_cast<int64_t>(ab), nn, k, want.data(), kLdy, aligned);
-          packed(group.data(), m, act.data(), static_cast<int64_t>(ab), nn, k, got.data(), kLdy);
-          for (size_t i = 0; i < got.size(); ++i)
-            ASSERT_EQ(got[i], want[i]) << kernel_level_name(level) << " m " << m << " n " << nn << " at " << i;
+          std::vector<float> y(static_cast<size_t>(nn * kLdy), -7.f);
+          packed(group.data, m, act.data(), static_cast<int64_t>(ab), nn, k, y.data(), kLdy);
+          for (int64_t i = 0; i < nn; ++i)
+            for (int64_t j = 0; j < kLdy; ++j) {
+              const float got = y[static_cast<size_t>(i * kLdy + j)];
+              if (j >= m) {
+                ASSERT_EQ(got, -7.f) << "column " << j << " past m " << m;
+                continue;
+              }
+              ASSERT_EQ(got, packed_formula(c.type, w.data() + j * rb, act.data() + i * ab, k))
+                  << kernel_level_name(level) << " m " << m << " n " << nn << " row " << j << " input " << i;
+              const size_t at = static_cast<size_t>(i * rows + j);
+              EXPECT_NEAR(got, ref[at], 1e-5 * magnitude[at] + 1e-6)
+                  << kernel_level_name(level) << " m " << m << " n " << nn << " row " << j << " input " << i;
+            }
         }
       }
     }
   }
-  if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 3 * 4) << "Q8_0, Q4_0, Q4_1 at every width";
-  else std::printf("no AVX-512-VNNI on this CPU: nothing is packed here (tested %d)\n", tested);
+  if (detected_kernel_level() >= KernelLevel::Avx512Vnni) EXPECT_EQ(tested, 5 * 4) << "every 32-element type at every width";
+  else std::printf("no AVX-512-VNNI on this CPU: the packed kernels are not used here (tested %d)\n", tested);
 }
 
 // PackedWeights over a model: the matrices of the types the level packs are packed (a row count that is not a
 // multiple of 16 included), the others are not; a second request while the first is alive shares it; and matmul on
 // the packed form gives, for every row count and allow_blas either way, each row the result of a pass of its own,
-// equal to the tile kernel's (the unpacked batch path at the same level) to the bit.
+// equal to a batch on the file's layout (packed per call at the same level) to the bit.
 TEST(QuantDot, PackedWeightsServeMatmulWithEachRowsOwnResult) {
   std::mt19937 rng(22);
   ThreadPool pool(2);
@@ -290,7 +312,7 @@ TEST(QuantDot, PackedWeightsServeMatmulWithEachRowsOwnResult) {
   const int64_t n = 37;
   const auto x = random_activations(n, kK, rng);
   std::vector<float> tiles(static_cast<size_t>(n * rows)), all(tiles.size()), fused(tiles.size()), one(static_cast<size_t>(rows));
-  matmul(w, x.data(), n, tiles.data(), pool, /*allow_blas=*/true);  // the tile kernel on the file's layout
+  matmul(w, x.data(), n, tiles.data(), pool, /*allow_blas=*/true);  // the file's layout, packed per call
   matmul(w, x.data(), n, all.data(), pool, /*allow_blas=*/true, p);
   matmul(w, x.data(), n, fused.data(), pool, /*allow_blas=*/false, p);
   for (size_t i = 0; i < tiles.size(); ++i) {

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include <cblas.h>
@@ -214,6 +215,26 @@ void matmul_packed(const TensorView& w, const PackedMatrix* packed, QuantPackFn 
     }
   }, grain);
 }
+// The packed groups of several matrices (all packed at load, one type) over the same activation rows, in one loop.
+void matmul_packed_shared(const MatmulTarget* t, int count, PackedDotFn kernel, const float* x, int64_t n,
+                          ThreadPool& pool, int64_t grain) {
+  const TensorView& w0 = *t[0].w;
+  const int64_t k = w0.cols();
+  const size_t act_bytes = activation_row_bytes(w0.type, k);
+  const uint8_t* acts = quantized_inputs(w0.type, x, n, k, pool);
+  std::vector<int64_t> first(static_cast<size_t>(count) + 1, 0);  // the first global group of each matrix
+  for (int i = 0; i < count; ++i) first[static_cast<size_t>(i) + 1] = first[static_cast<size_t>(i)] + (t[i].w->rows() + 15) / 16;
+  pool.parallel_for(first.back(), [&](int64_t g0, int64_t g1) {
+    int i = static_cast<int>(std::upper_bound(first.begin(), first.end(), g0) - first.begin()) - 1;
+    for (int64_t g = g0; g < g1; ++g) {
+      while (g >= first[static_cast<size_t>(i) + 1]) ++i;
+      const int64_t rows = t[i].w->rows(), local = g - first[static_cast<size_t>(i)];
+      const int64_t m = std::min<int64_t>(16, rows - 16 * local);
+      kernel(t[i].packed->group(local), m, acts, static_cast<int64_t>(act_bytes), n, k, t[i].y + 16 * local, rows);
+    }
+  }, grain);
+}
+
 // Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
 // each tile meets all n activation rows in one OpenBLAS SGEMM. The dequantization is paid once per weight per
 // matmul, i.e. 1/(2n) of the GEMM's work; the weights stay in their file type (a tile buffer of <= 4 MB per call).
@@ -282,6 +303,51 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
       dot_rows(buf.data(), x, n, k, y + r, rows);
     }
   }, grain);
+}
+
+void matmul_shared_input(const MatmulTarget* t, int count, const float* x, int64_t n, ThreadPool& pool, bool allow_blas) {
+  if (count <= 0) return;
+  const KernelLevel level = kernel_level();
+  const TensorView& w0 = *t[0].w;
+  const PackedDotFn kernel = level != KernelLevel::Dequant && has_quant_dot(w0.type) ? packed_dot_kernel(level, w0.type) : nullptr;
+  bool shared = kernel != nullptr && count > 1;
+  for (int i = 0; i < count && shared; ++i)
+    shared = t[i].packed != nullptr && t[i].w->type == w0.type && t[i].w->cols() == w0.cols();
+  if (!shared) {
+    for (int i = 0; i < count; ++i) matmul(*t[i].w, x, n, t[i].y, pool, allow_blas, t[i].packed);
+    return;
+  }
+  // matmul()'s grain for the packed path (the same for every matrix: they share k and n).
+  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, w0.cols() * n));
+  matmul_packed_shared(t, count, kernel, x, n, pool, std::max<int64_t>(1, grain / 16));
+}
+
+namespace {
+// Rows per task for the element-wise steps: about 8 K elements, and the whole thing on the calling thread below that.
+void rows_parallel(int64_t n, int64_t row_elems, ThreadPool& pool, const std::function<void(int64_t, int64_t)>& fn) {
+  const int64_t grain = std::max<int64_t>(1, 8192 / std::max<int64_t>(1, row_elems));
+  if (pool.size() == 1 || n < 2 * grain) return fn(0, n);
+  pool.parallel_for(n, fn, grain);
+}
+}  // namespace
+
+void add_rmsnorm(float* x, const float* d, float* out, const float* weight, int64_t n, int dim, float eps, ThreadPool& pool) {
+  rows_parallel(n, dim, pool, [&](int64_t r0, int64_t r1) {
+    for (int64_t i = r0 * dim; i < r1 * dim; ++i) x[i] += d[i];
+    rmsnorm(out + r0 * dim, x + r0 * dim, weight, r1 - r0, dim, eps);
+  });
+}
+
+void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps, ThreadPool& pool) {
+  rows_parallel(n, dim, pool, [&](int64_t r0, int64_t r1) { rmsnorm(out + r0 * dim, x + r0 * dim, weight, r1 - r0, dim, eps); });
+}
+
+void swiglu(float* gate, const float* up, int64_t count, ThreadPool& pool) {
+  constexpr int64_t kChunk = 1024;
+  rows_parallel((count + kChunk - 1) / kChunk, kChunk, pool, [&](int64_t c0, int64_t c1) {
+    const int64_t e0 = c0 * kChunk, e1 = std::min(count, c1 * kChunk);
+    swiglu(gate + e0, up + e0, e1 - e0);
+  });
 }
 
 void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps) {

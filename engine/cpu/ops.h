@@ -30,6 +30,25 @@ struct PackedMatrix;
 void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool& pool, bool allow_blas = true,
             const PackedMatrix* packed = nullptr);
 
+// Several matrices applied to the same input rows x (q/k/v; gate/up): each output is exactly what matmul() gives
+// for it alone. When every matrix is packed at load with the same type, the input is quantized once and all their
+// 16-row groups run in ONE parallel loop (one pool synchronisation instead of one per matrix); otherwise one
+// matmul() each.
+struct MatmulTarget {
+  const TensorView* w;
+  const PackedMatrix* packed;  // or nullptr
+  float* y;
+};
+void matmul_shared_input(const MatmulTarget* targets, int count, const float* x, int64_t n, ThreadPool& pool,
+                         bool allow_blas = true);
+
+// The element-wise steps of a layer, split over the pool when there is enough work (a row's numbers do not depend
+// on the split: the same per-element operations in the same order).
+// x[i] += d[i] for every row, then out = rmsnorm(x) (the residual add and the next layer part's norm, fused).
+void add_rmsnorm(float* x, const float* d, float* out, const float* weight, int64_t n, int dim, float eps, ThreadPool& pool);
+void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps, ThreadPool& pool);
+void swiglu(float* gate, const float* up, int64_t count, ThreadPool& pool);
+
 // out[i] = x[i] / rms(x[i]) * weight, per row of `dim` floats (n rows). out may alias x.
 void rmsnorm(float* out, const float* x, const float* weight, int64_t n, int dim, float eps);
 

@@ -83,13 +83,15 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
   }
 
   cache.begin_pass(batch);
+  // Layer l's attention norm is fused with layer l-1's last residual add (add_rmsnorm).
+  if (c.n_layers > 0) rmsnorm(xb_.data(), x_.data(), attn_norm_[0].data(), slots, c.dim, c.rms_eps, pool_);
   for (int l = 0; l < c.n_layers; ++l) {
     const auto& lw = w.layers[static_cast<size_t>(l)];
-    // Attention block: xb = norm(x); q,k,v = xb W^T; attention through the cache; x += att Wo^T.
-    rmsnorm(xb_.data(), x_.data(), attn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
-    mm(lw.wq, xb_.data(), slots, q_.data());
-    mm(lw.wk, xb_.data(), slots, k_.data());
-    mm(lw.wv, xb_.data(), slots, v_.data());
+    // Attention block: xb = norm(x); q,k,v = xb W^T (one input, one loop); attention through the cache; x += att Wo^T.
+    const MatmulTarget qkv[] = {{&lw.wq, packed_->find(lw.wq), q_.data()},
+                                {&lw.wk, packed_->find(lw.wk), k_.data()},
+                                {&lw.wv, packed_->find(lw.wv), v_.data()}};
+    matmul_shared_input(qkv, 3, xb_.data(), slots, pool_, blas_allowed_);
     // Biases and per-head q/k norms act on the UNROTATED q and k: the cache applies RoPE afterwards.
     const auto li = static_cast<size_t>(l);
     add_bias(q_.data(), bq_[li], slots);
@@ -99,21 +101,25 @@ void Transformer::forward(const ForwardBatch& batch, AttentionCache& cache, floa
     if (!k_norm_[li].empty()) rmsnorm(k_.data(), k_.data(), k_norm_[li].data(), slots * c.n_kv_heads, c.head_dim, c.rms_eps);
     cache.attend(l, q_.data(), k_.data(), v_.data(), att_.data());
     mm(lw.wo, att_.data(), slots, xb_.data());
-    for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
-    // FFN block: x += W_down( silu(W_gate xb) * (W_up xb) ).
-    rmsnorm(xb_.data(), x_.data(), ffn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps);
-    mm(lw.w_gate, xb_.data(), slots, hb_.data());
-    mm(lw.w_up, xb_.data(), slots, hb2_.data());
-    swiglu(hb_.data(), hb2_.data(), slots * c.hidden_dim);
+    // FFN block: x += att Wo^T; xb = norm(x); x += W_down( silu(W_gate xb) * (W_up xb) ).
+    add_rmsnorm(x_.data(), xb_.data(), xb_.data(), ffn_norm_[static_cast<size_t>(l)].data(), slots, c.dim, c.rms_eps, pool_);
+    const MatmulTarget gate_up[] = {{&lw.w_gate, packed_->find(lw.w_gate), hb_.data()},
+                                    {&lw.w_up, packed_->find(lw.w_up), hb2_.data()}};
+    matmul_shared_input(gate_up, 2, xb_.data(), slots, pool_, blas_allowed_);
+    swiglu(hb_.data(), hb2_.data(), slots * c.hidden_dim, pool_);
     mm(lw.w_down, hb_.data(), slots, xb_.data());
-    for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
+    // x += the FFN's output, and the next layer's attention norm (the last layer: the sum alone).
+    if (l + 1 < c.n_layers)
+      add_rmsnorm(x_.data(), xb_.data(), xb_.data(), attn_norm_[static_cast<size_t>(l) + 1].data(), slots, c.dim, c.rms_eps, pool_);
+    else
+      for (int64_t i = 0; i < slots * c.dim; ++i) x_[static_cast<size_t>(i)] += xb_[static_cast<size_t>(i)];
   }
   cache.end_pass();
   if (!logits) return;
 
   // Classifier on the last slot of each row (or every slot).
   if (all_slots) {
-    rmsnorm(xb_.data(), x_.data(), out_norm_.data(), slots, c.dim, c.rms_eps);
+    rmsnorm(xb_.data(), x_.data(), out_norm_.data(), slots, c.dim, c.rms_eps, pool_);
     mm(w.output, xb_.data(), slots, logits);
     return;
   }

@@ -332,6 +332,99 @@ TEST(QuantDot, PackedWeightsServeMatmulWithEachRowsOwnResult) {
   set_kernel_level(saved);
 }
 
+// matmul_shared_input (q/k/v and gate/up of a layer: one input, several matrices): every output is bit for bit what
+// matmul() gives for its matrix alone — matrices packed at load of one type share one quantized input and one loop
+// (groups of every matrix, row counts that are not multiples of 16), anything else falls back to one matmul each.
+TEST(QuantDot, SharedInputMatmulsEqualSeparateMatmulsToTheBit) {
+  std::mt19937 rng(31);
+  ThreadPool pool(2);
+  const KernelLevel saved = kernel_level();
+  set_kernel_level(detected_kernel_level());
+  const int64_t rows[] = {300, 70, 16, 45};
+  std::vector<std::vector<uint8_t>> bytes = {random_weights(kTypes[2], rows[0], kK, rng), random_weights(kTypes[2], rows[1], kK, rng),
+                                             random_weights(kTypes[2], rows[2], kK, rng), random_weights(kTypes[0], rows[3], kK, rng)};
+  const DType types[] = {DType::Q4_1, DType::Q4_1, DType::Q4_1, DType::Q8_0};
+  Model model;
+  model.weights.layers.resize(1);
+  TensorView views[4];
+  for (int i = 0; i < 4; ++i) {
+    views[i].type = types[i];
+    views[i].dims = {kK, rows[i]};
+    views[i].data = bytes[static_cast<size_t>(i)].data();
+    views[i].nbytes = bytes[static_cast<size_t>(i)].size();
+  }
+  auto& L = model.weights.layers[0];
+  L.wq = views[0], L.wk = views[1], L.wv = views[2], L.w_gate = views[3];
+  const auto packed = PackedWeights::for_model(model, pool);
+  const bool packs = packed_dot_kernel(kernel_level(), DType::Q4_1) != nullptr;
+  EXPECT_EQ(packed->matrices(), packs ? 4u : 0u);
+  for (const int64_t n : {int64_t{1}, int64_t{7}, int64_t{19}}) {
+    const auto x = random_activations(n, kK, rng);
+    // Sets: the three Q4_1 matrices (shared when packed), the same three unpacked (one matmul each), mixed types.
+    struct Case {
+      const char* what;
+      std::vector<int> idx;
+      bool use_packed;
+    };
+    for (const Case& c : {Case{"three packed Q4_1", {0, 1, 2}, true}, Case{"unpacked", {0, 1, 2}, false},
+                          Case{"mixed types", {1, 3}, true}}) {
+      SCOPED_TRACE(std::string(c.what) + ", n = " + std::to_string(n));
+      std::vector<std::vector<float>> shared, alone;
+      std::vector<MatmulTarget> targets;
+      for (int i : c.idx) {
+        shared.emplace_back(static_cast<size_t>(n * rows[i]), -7.f);
+        alone.emplace_back(static_cast<size_t>(n * rows[i]), 0.f);
+      }
+      for (size_t j = 0; j < c.idx.size(); ++j) {
+        const int i = c.idx[j];
+        targets.push_back({&views[i], c.use_packed ? packed->find(views[i]) : nullptr, shared[j].data()});
+        matmul(views[i], x.data(), n, alone[j].data(), pool, /*allow_blas=*/false, targets.back().packed);
+      }
+      matmul_shared_input(targets.data(), static_cast<int>(targets.size()), x.data(), n, pool, /*allow_blas=*/false);
+      for (size_t j = 0; j < c.idx.size(); ++j)
+        for (size_t e = 0; e < alone[j].size(); ++e) ASSERT_EQ(shared[j][e], alone[j][e]) << "matrix " << c.idx[j] << " at " << e;
+    }
+  }
+  set_kernel_level(saved);
+}
+
+// The element-wise steps split over the pool give the serial loop's numbers to the bit, below and above the size at
+// which they split.
+TEST(QuantDot, PooledElementwiseStepsEqualTheSerialLoops) {
+  std::mt19937 rng(32);
+  std::normal_distribution<float> g(0.f, 1.5f);
+  ThreadPool pool(2);
+  const int dim = 576;
+  for (const int64_t n : {int64_t{1}, int64_t{3}, int64_t{29}}) {
+    SCOPED_TRACE("rows " + std::to_string(n));
+    const size_t N = static_cast<size_t>(n) * dim;
+    std::vector<float> x(N), d(N), w(dim);
+    for (auto* v : {&x, &d, &w})
+      for (float& f : *v) f = g(rng);
+    // add_rmsnorm = the residual add then rmsnorm; out may be d itself (the transformer's use).
+    std::vector<float> x_ref = x, out_ref(N), x_p = x, d_p = d;
+    for (size_t i = 0; i < N; ++i) x_ref[i] += d[i];
+    rmsnorm(out_ref.data(), x_ref.data(), w.data(), n, dim, 1e-5f);
+    add_rmsnorm(x_p.data(), d_p.data(), d_p.data(), w.data(), n, dim, 1e-5f, pool);
+    ASSERT_EQ(x_p, x_ref);
+    ASSERT_EQ(d_p, out_ref);
+    std::vector<float> r_p(N);
+    rmsnorm(r_p.data(), x.data(), w.data(), n, dim, 1e-5f, pool);
+    std::vector<float> r_ref(N);
+    rmsnorm(r_ref.data(), x.data(), w.data(), n, dim, 1e-5f);
+    ASSERT_EQ(r_p, r_ref);
+    // swiglu over n rows of 1536 (chunks of 1024 do not line up with rows).
+    const size_t H = static_cast<size_t>(n) * 1536;
+    std::vector<float> gate(H), up(H);
+    for (float& f : gate) f = g(rng);
+    for (float& f : up) f = g(rng);
+    std::vector<float> gate_ref = gate;
+    swiglu(gate_ref.data(), up.data(), static_cast<int64_t>(H));
+    swiglu(gate.data(), up.data(), static_cast<int64_t>(H), pool);
+    ASSERT_EQ(gate, gate_ref);
+  }
+}
+
 // Every level's activation quantizer writes the same bytes as the scalar reference (values, scales and sums), on
 // rows with zeros, ties at .5 after scaling, one large value and a tail of blocks.
 TEST(QuantDot, EveryLevelQuantizesActivationsToTheSameBytes) {

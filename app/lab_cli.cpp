@@ -382,6 +382,7 @@ int lab_bench(const LabArgs& a) {
     int64_t passes = 0, tokens = 0;
     double seconds = 0;
     std::map<std::string, std::pair<std::string, int64_t>> answers;  // describe(task) -> (answer, tokens)
+    Backend::PassLedger ledger;  // where the forward passes' time went
   };
   std::vector<Row> rows;
   try {
@@ -401,9 +402,11 @@ int lab_bench(const LabArgs& a) {
       };
       cb.run_failed = [&](const lab::RunTask&, const std::string&) { ++row.failed; };
       lab::RunControl control;
+      selected.backend->reset_ledger();
       const auto t0 = std::chrono::steady_clock::now();
       runner.run(*executor, control, cb);
       row.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      row.ledger = selected.backend->ledger();
       rows.push_back(std::move(row));
     }
   } catch (...) {
@@ -428,8 +431,47 @@ int lab_bench(const LabArgs& a) {
       std::printf("%-14s %6zu %8lld %8lld %9.2f %8.1f %11.2fx %s\n", r.executor.c_str(), r.runs, static_cast<long long>(r.passes),
                   static_cast<long long>(r.tokens), r.seconds, tps, speedup, same ? "yes" : "NO (answers or token counts differ)");
   }
-  if (as_json) std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
-  else std::printf("model %s · %s\n", model.c_str(), selected.backend->info().describe().c_str());
+  // Where the time went, and how far batching could go on this grid (docs/PERFORMANCE.md, "Lab throughput"): the
+  // prefill-sized passes and the per-run work outside the passes are the same in every executor; a batched
+  // executor can at best bring each decode slot down to the per-slot cost of the prefill-sized passes.
+  const auto ledger_json = [](const Backend::PassLedger::Kind& k) {
+    return json{{"passes", k.passes}, {"slots", k.slots}, {"seconds", k.seconds}};
+  };
+  const Backend::PassLedger& seq = rows.front().ledger;
+  const bool have_ledger = seq.small.passes + seq.large.passes > 0;
+  double ceiling = 0;
+  if (have_ledger && seq.large.slots > 0) {
+    const double other = std::max(0.0, base - seq.small.seconds - seq.large.seconds);
+    const double per_slot = seq.large.seconds / static_cast<double>(seq.large.slots);
+    const double best = seq.large.seconds + other + per_slot * static_cast<double>(seq.small.slots);
+    ceiling = best > 0 ? base / best : 0;
+  }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    out["executors"][i]["decode_passes"] = ledger_json(rows[i].ledger.small);
+    out["executors"][i]["prefill_passes"] = ledger_json(rows[i].ledger.large);
+  }
+  if (ceiling > 0) out["batching_ceiling_estimate"] = ceiling;
+  if (as_json) {
+    std::cout << out.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
+    return 0;
+  }
+  if (have_ledger) {
+    std::printf("\nwhere the time went    decode-sized passes (< 16 slots each)     prefill-sized passes      outside the passes\n");
+    std::printf("%-14s %9s %9s %9s %10s %9s %9s %10s %9s\n", "executor", "passes", "slots", "seconds", "ms/slot", "slots", "seconds", "ms/slot", "seconds");
+    for (const Row& r : rows) {
+      const auto& d = r.ledger.small;
+      const auto& p = r.ledger.large;
+      const auto ms = [](const Backend::PassLedger::Kind& k) { return k.slots > 0 ? 1e3 * k.seconds / static_cast<double>(k.slots) : 0.0; };
+      std::printf("%-14s %9lld %9lld %9.2f %10.3f %9lld %9.2f %10.3f %9.2f\n", r.executor.c_str(), static_cast<long long>(d.passes),
+                  static_cast<long long>(d.slots), d.seconds, ms(d), static_cast<long long>(p.slots), p.seconds, ms(p),
+                  std::max(0.0, r.seconds - d.seconds - p.seconds));
+    }
+    if (ceiling > 0)
+      std::printf("batching ceiling on this grid (estimate): %.2fx the sequential executor — its prefill-sized passes and the work\n"
+                  "outside the passes stay, and every decode slot costs at least a prefill slot's %.3f ms\n",
+                  ceiling, 1e3 * seq.large.seconds / static_cast<double>(seq.large.slots));
+  }
+  std::printf("model %s · %s\n", model.c_str(), selected.backend->info().describe().c_str());
   return 0;
 }
 

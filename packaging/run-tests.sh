@@ -55,7 +55,8 @@ FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
 
 # ---- ThreadSanitizer (issues #4, #6; docs/RELIABILITY.md "ThreadSanitizer"): the tests that run threads — ThreadPool
 # (test_tensor, test_quants, test_quant_dot), the Transformer's pool and OpenBLAS prefill (test_generation), threaded Hogwild
-# attention (test_hogwild_attention) and the attention tasks of the plain cache (test_attention_kernels), HogwildSession
+# attention (test_hogwild_attention) and the attention tasks of the plain cache (test_attention_kernels), the caches of a
+# fused pass attending side by side on the pool (test_backend_select, CpuBackend::forward_many), HogwildSession
 # (test_session) — the engine-thread bridge (test_engine_runner,
 # test_stress_bridge), the heatmap renderer thread (test_heatmap, test_main_window) and the Models dialog's copy and
 # download threads (test_models_dialog), built alone in build-tsan. Must report nothing: halt_on_error fails the test
@@ -63,7 +64,7 @@ FUZZ_JOBS=2 HOGWILD_MODELS_DIR="$MODELS" bash packaging/run-fuzz.sh 30
 # only makes Qt's uninstrumented internals uniformly invisible (reasons there). QT_NO_GLIB=1: Qt's own UNIX event
 # dispatcher, not glib's. One test at a time (-j1): the tests run their own threads. 6-8 min on 2 shared cores.
 echo "== ThreadSanitizer build (threaded engine tests + bridge tests)"
-TSAN_TESTS=(test_tensor test_quants test_quant_dot test_generation test_session test_hogwild_attention test_attention_kernels test_download
+TSAN_TESTS=(test_tensor test_quants test_quant_dot test_generation test_session test_hogwild_attention test_attention_kernels test_backend_select test_download
             test_engine_runner test_stress_bridge test_heatmap test_main_window test_models_dialog)
 disk
 cmake -S . -B build-tsan -G Ninja "${SAN_FLAGS[@]}" -DHOGWILD_SANITIZE=thread \

@@ -138,6 +138,19 @@ class Backend {
     return false;
   }
 
+  // Where the time of the forward passes went since the last reset_ledger() (hogwild-lab bench): passes the backend
+  // fuses (fuses(): decode steps; a fused forward_many counts once with all its slots) and the others (prefill
+  // chunks). A backend that does not keep one reports zeros.
+  struct PassLedger {
+    struct Kind {
+      int64_t passes = 0, slots = 0;
+      double seconds = 0;
+    };
+    Kind small, large;
+  };
+  virtual PassLedger ledger() const { return {}; }
+  virtual void reset_ledger() {}
+
   // Prefills `ids` into `block` (1 row) in chunks of `chunk` tokens; the logits of the last token go to
   // last_logits ([vocab]) unless it is nullptr.
   void prefill(BackendCache& cache, int block, const std::vector<int32_t>& ids, int64_t chunk, float* last_logits);

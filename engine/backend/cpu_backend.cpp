@@ -2,10 +2,13 @@
 
 #include <algorithm>
 #include <cstring>
+#include <exception>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
 #include "common/error.h"
+#include "cpu/attention_kernels.h"
 #include "cpu/ops.h"
 #include "model/rope.h"
 
@@ -21,7 +24,8 @@ class CacheGroup final : public AttentionCache {
     HogwildAttention* cache;
     int row0, rows;
   };
-  CacheGroup(std::vector<Part> parts, int q_dim, int kv_dim) : parts_(std::move(parts)), q_dim_(q_dim), kv_dim_(kv_dim) {}
+  CacheGroup(std::vector<Part> parts, int q_dim, int kv_dim, ThreadPool& pool)
+      : parts_(std::move(parts)), q_dim_(q_dim), kv_dim_(kv_dim), pool_(pool) {}
 
   void begin_pass(const ForwardBatch& batch) override {
     len_ = batch.len;
@@ -39,11 +43,32 @@ class CacheGroup final : public AttentionCache {
       throw;
     }
   }
+  // With at least as many caches as threads, the caches' attention runs side by side, each cache's tasks on one
+  // thread (HogwildAttention::attend_on_this_thread: the same tasks as attend(), so the same numbers): one pool
+  // synchronisation per layer instead of one per cache, and the threads share out whole caches.
   void attend(int layer, float* q, float* k, const float* v, float* out) override {
-    for (const Part& p : parts_) {
+    const auto one = [&](const Part& p, bool here) {
       const size_t s0 = static_cast<size_t>(p.row0) * len_;
-      p.cache->attend(layer, q + s0 * q_dim_, k + s0 * kv_dim_, v + s0 * kv_dim_, out + s0 * q_dim_);
+      float *qs = q + s0 * q_dim_, *ks = k + s0 * kv_dim_, *os = out + s0 * q_dim_;
+      const float* vs = v + s0 * kv_dim_;
+      if (here) p.cache->attend_on_this_thread(layer, qs, ks, vs, os);
+      else p.cache->attend(layer, qs, ks, vs, os);
+    };
+    if (pool_.size() == 1 || parts_.size() < static_cast<size_t>(pool_.size())) {
+      for (const Part& p : parts_) one(p, false);
+      return;
     }
+    std::mutex m;
+    std::exception_ptr error;  // the first failure, rethrown here (a pool task must not throw)
+    cpu::for_each_task(&pool_, static_cast<int64_t>(parts_.size()), [&](int64_t i) {
+      try {
+        one(parts_[static_cast<size_t>(i)], true);
+      } catch (...) {
+        const std::lock_guard<std::mutex> lock(m);
+        if (!error) error = std::current_exception();
+      }
+    });
+    if (error) std::rethrow_exception(error);
   }
   void end_pass() override {
     for (const Part& p : parts_) p.cache->end_pass();
@@ -55,6 +80,7 @@ class CacheGroup final : public AttentionCache {
  private:
   std::vector<Part> parts_;
   int q_dim_, kv_dim_;
+  ThreadPool& pool_;
   int len_ = 1;
 };
 
@@ -104,7 +130,15 @@ CpuCache& CpuBackend::own(BackendCache& cache) const {
   return *c;
 }
 
+void CpuBackend::account(int64_t slots, bool small, std::chrono::steady_clock::time_point t0) {
+  PassLedger::Kind& k = small ? ledger_.small : ledger_.large;
+  ++k.passes;
+  k.slots += slots;
+  k.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
 void CpuBackend::forward(BackendCache& cache, const PassTarget& target, const ForwardBatch& batch, float* logits, LogitsMode mode) {
+  const auto t0 = std::chrono::steady_clock::now();
   CpuCache& c = own(cache);
   c.set_target(target);
   try {
@@ -113,6 +147,7 @@ void CpuBackend::forward(BackendCache& cache, const PassTarget& target, const Fo
     c.attention().abort_pass();  // a pass that failed half-way leaves the cache as it was
     throw;
   }
+  account(static_cast<int64_t>(batch.rows) * batch.len, fuses(CachePass{&cache, target, &batch, logits, mode}), t0);
 }
 
 bool CpuBackend::fuses(const CachePass& p) const {
@@ -126,6 +161,7 @@ void CpuBackend::forward_many(std::span<const CachePass> passes) {
   // Parts that would run on the row kernels alone keep them in the fused pass (exact: fuses()); a part large
   // enough for SGEMM alone lets the whole fused pass use it.
   const bool exact = std::all_of(passes.begin(), passes.end(), [this](const CachePass& p) { return fuses(p); });
+  const auto t0 = std::chrono::steady_clock::now();
   struct BlasScope {
     cpu::Transformer& t;
     bool was;
@@ -147,7 +183,7 @@ void CpuBackend::forward_many(std::span<const CachePass> passes) {
     }
   }
   const ForwardBatch all = ForwardBatch::from_rows(rows);
-  CacheGroup group(parts, c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim);
+  CacheGroup group(parts, c.n_heads * c.head_dim, c.n_kv_heads * c.head_dim, transformer_.pool());
   logits_.resize(static_cast<size_t>(all.rows) * c.vocab_size);
   try {
     transformer_.forward(all, group, logits_.data());
@@ -161,6 +197,9 @@ void CpuBackend::forward_many(std::span<const CachePass> passes) {
     std::memcpy(p.logits, logits_.data() + static_cast<size_t>(parts[i].row0) * c.vocab_size,
                 static_cast<size_t>(p.batch->rows) * c.vocab_size * sizeof(float));
   }
+  int64_t slots = 0;
+  for (const CachePass& p : passes) slots += static_cast<int64_t>(p.batch->rows) * p.batch->len;
+  account(slots, exact, t0);
 }
 
 }  // namespace hogwild

@@ -2,6 +2,7 @@
 // The CPU backend: cpu::Transformer (the readable fp32 reference, made fast) over HogwildAttention caches.
 // forward_many() fuses several caches into one transformer pass: every weight row is read once for the rows of all
 // of them, and each cache attends to its own rows (hogwild-lab: P sessions × W workers).
+#include <chrono>
 #include <memory>
 
 #include "backend/backend.h"
@@ -49,6 +50,8 @@ class CpuBackend final : public Backend {
   // Passes of fewer than cpu::kBlasMinSlots slots (decode steps of up to 15 workers): alone they run on the row
   // kernels, and a fused pass of only such passes runs on the row kernels too (no SGEMM however many rows).
   bool fuses(const CachePass& p) const override;
+  PassLedger ledger() const override { return ledger_; }
+  void reset_ledger() override { ledger_ = {}; }
 
   cpu::Transformer& transformer() { return transformer_; }
   int threads() const { return threads_; }
@@ -58,6 +61,8 @@ class CpuBackend final : public Backend {
   cpu::Transformer transformer_;
   int threads_;
   std::vector<float> logits_;  // forward_many: all rows' logits before they are handed out
+  PassLedger ledger_;
+  void account(int64_t slots, bool small, std::chrono::steady_clock::time_point t0);
 };
 
 }  // namespace hogwild

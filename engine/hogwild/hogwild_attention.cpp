@@ -126,7 +126,13 @@ void HogwildAttention::begin_pass(const ForwardBatch& batch) {
   in_pass_ = true;
 }
 
-void HogwildAttention::attend(int layer, float* q, float* k, const float* v, float* out) {
+void HogwildAttention::attend(int layer, float* q, float* k, const float* v, float* out) { attend_with(layer, q, k, v, out, pool_); }
+
+void HogwildAttention::attend_on_this_thread(int layer, float* q, float* k, const float* v, float* out) {
+  attend_with(layer, q, k, v, out, nullptr);
+}
+
+void HogwildAttention::attend_with(int layer, float* q, float* k, const float* v, float* out, ThreadPool* runner) {
   if (!in_pass_) throw std::logic_error("hogwild attention: attend() outside begin_pass/end_pass");
   if (layer < 0 || layer >= n_layers_) throw std::out_of_range("hogwild attention: layer out of range");
   const int kv_dim = n_kv_heads_ * head_dim_;
@@ -170,7 +176,7 @@ void HogwildAttention::attend(int layer, float* q, float* k, const float* v, flo
   }
   const int parts = cpu::key_parts(groups, pass_keys_, pool_ ? pool_->size() : 1);
   if (parts == 1) {
-    cpu::for_each_task(pool_, groups, [&](int64_t grp) {
+    cpu::for_each_task(runner, groups, [&](int64_t grp) {
       thread_local cpu::QueryTile tile;
       int g;
       int64_t a0, a1;
@@ -182,14 +188,14 @@ void HogwildAttention::attend(int layer, float* q, float* k, const float* v, flo
     return;
   }
   part_tiles_.resize(static_cast<size_t>(groups * parts));
-  cpu::for_each_task(pool_, groups * parts, [&](int64_t i) {
+  cpu::for_each_task(runner, groups * parts, [&](int64_t i) {
     int g;
     int64_t a0, a1;
     range(i / parts, g, a0, a1);
     const int64_t p = i % parts;
     attend_tile(layer, g, a0, a1, pass_keys_ * p / parts, pass_keys_ * (p + 1) / parts, q, part_tiles_[static_cast<size_t>(i)]);
   });
-  cpu::for_each_task(pool_, groups, [&](int64_t grp) {
+  cpu::for_each_task(runner, groups, [&](int64_t grp) {
     int g;
     int64_t a0, a1;
     range(grp, g, a0, a1);

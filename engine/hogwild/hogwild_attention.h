@@ -82,6 +82,10 @@ class HogwildAttention : public AttentionCache {
   // q [rows*len, n_heads*head_dim], k/v [rows*len, n_kv_heads*head_dim] unrotated; out like q.
   // q and k are left unchanged; padded slots of out are written with zeros.
   void attend(int layer, float* q, float* k, const float* v, float* out) override;
+  // attend() with every task on the calling thread: the same split into tasks (it follows the pool's size, so the
+  // numbers are attend()'s to the bit), for a caller that runs several caches' attention at once on the pool
+  // (CpuBackend::forward_many).
+  void attend_on_this_thread(int layer, float* q, float* k, const float* v, float* out);
   // Requires that every layer was attended; otherwise rolls back and throws std::logic_error.
   void end_pass() override;
   // Drops the K/V written by an unfinished pass (e.g. after an exception in the transformer).
@@ -129,6 +133,7 @@ class HogwildAttention : public AttentionCache {
   void check_idle(const char* what) const;
   // Queries [a0, a1) of KV head g (a = real slot index·group + head offset) against the keys [k0, k1) of the
   // pass's concatenated visible blocks: fills `tile`.
+  void attend_with(int layer, float* q, float* k, const float* v, float* out, ThreadPool* runner);
   void attend_tile(int layer, int g, int64_t a0, int64_t a1, int64_t k0, int64_t k1, const float* q, cpu::QueryTile& tile);
   // Outputs (and statistics) of those queries from the tiles of their key ranges.
   void finish_tile(int layer, int g, int64_t a0, int64_t a1, const cpu::QueryTile* const* parts, int n_parts, float* out);

@@ -334,3 +334,60 @@ TEST(BackendForwardMany, FusedCachesEqualSeparatePasses) {
     for (size_t i = 0; i < lb_sep.size(); ++i) ASSERT_NEAR(lb_fused[i], lb_sep[i], 1e-5f * (1.f + std::fabs(lb_sep[i]))) << "pass " << pass;
   }
 }
+
+// More caches than threads: their attention runs side by side, one cache per thread at a time
+// (HogwildAttention::attend_on_this_thread) — still each cache's own numbers, to the bit. And the pass ledger
+// (hogwild-lab bench) counts a fused pass once, with all its slots, as a decode-sized pass.
+TEST(BackendForwardMany, ManyCachesAttendSideBySideWithTheirOwnNumbers) {
+  CpuBackend cpu(stories().model, 2);
+  const int V = stories().model.config.vocab_size;
+  constexpr int kCaches = 5;
+  const Layout layouts[kCaches] = {Layout(LayoutKind::Combined, 2), Layout(LayoutKind::Interleaved, 3), Layout(LayoutKind::Combined, 1),
+                                   Layout(LayoutKind::Contiguous, 2), Layout(LayoutKind::Combined, 2)};
+  std::vector<std::unique_ptr<BackendCache>> sep, fused;
+  for (int i = 0; i < kCaches; ++i) {
+    sep.push_back(cpu.create_cache(layouts[i]));
+    fused.push_back(cpu.create_cache(layouts[i]));
+    const std::vector<int32_t> prompt = {1, static_cast<int32_t>(300 + 7 * i), 407, static_cast<int32_t>(261 + i)};
+    cpu.prefill(*sep.back(), 0, prompt, 512, nullptr);
+    cpu.prefill(*fused.back(), 0, prompt, 512, nullptr);
+  }
+  cpu.reset_ledger();
+  for (int pass = 0; pass < 5; ++pass) {
+    std::vector<ForwardBatch> batches;
+    for (int i = 0; i < kCaches; ++i) {
+      std::vector<std::vector<int32_t>> rows;
+      for (int w = 0; w < layouts[i].workers(); ++w) {
+        std::vector<int32_t> row = {static_cast<int32_t>(10 + 13 * i + 3 * w + pass)};
+        if ((i + w + pass) % 3 == 0) row.push_back(static_cast<int32_t>(40 + i));  // a step start: two tokens
+        rows.push_back(row);
+      }
+      batches.push_back(ForwardBatch::from_rows(rows));
+    }
+    std::vector<std::vector<float>> l_sep, l_fused;
+    std::vector<Backend::CachePass> passes;
+    for (int i = 0; i < kCaches; ++i) {
+      l_sep.emplace_back(static_cast<size_t>(batches[i].rows) * V);
+      l_fused.emplace_back(static_cast<size_t>(batches[i].rows) * V);
+      cpu.forward(*sep[i], PassTarget::workers(), batches[i], l_sep.back().data(), LogitsMode::LastSlot);
+    }
+    for (int i = 0; i < kCaches; ++i)
+      passes.push_back({fused[i].get(), PassTarget::workers(), &batches[i], l_fused[i].data(), LogitsMode::LastSlot});
+    const Backend::PassLedger before = cpu.ledger();
+    cpu.forward_many(passes);
+    const Backend::PassLedger after = cpu.ledger();
+    int64_t slots = 0;
+    for (const ForwardBatch& b : batches) slots += static_cast<int64_t>(b.rows) * b.len;
+    EXPECT_EQ(after.small.passes - before.small.passes, 1);
+    EXPECT_EQ(after.small.slots - before.small.slots, slots);
+    EXPECT_EQ(after.large.passes, before.large.passes);
+    for (int i = 0; i < kCaches; ++i) {
+      EXPECT_EQ(sep[i]->block_lengths(), fused[i]->block_lengths());
+      for (size_t e = 0; e < l_sep[i].size(); ++e) ASSERT_EQ(l_fused[i][e], l_sep[i][e]) << "cache " << i << " pass " << pass << " at " << e;
+    }
+  }
+  // The separate passes: 5 per round, all decode-sized; the prompt prefills were before the reset.
+  EXPECT_EQ(cpu.ledger().small.passes, 5 * kCaches + 5);
+  EXPECT_EQ(cpu.ledger().large.passes, 0);
+  EXPECT_GT(cpu.ledger().small.seconds, 0.0);
+}

@@ -193,47 +193,56 @@ void matmul_quantized(const TensorView& w, const float* x, int64_t n, float* y, 
     }
   }, grain);
 }
-// Groups of 16 weight rows side by side (the packed kernels, cpu/quant_dot.h): each thread takes groups of rows and
-// streams all n activation rows past each group. A group comes packed at load (`packed`, cpu/packed_weights.h) or is
-// packed here, once per matmul, into the thread's scratch (batches of types not packed at load).
-void matmul_packed(const TensorView& w, const PackedMatrix* packed, QuantPackFn pack, PackedDotFn kernel, const float* x,
-                   int64_t n, float* y, ThreadPool& pool, int64_t grain) {
-  const int64_t rows = w.rows(), k = w.cols();
-  const size_t act_bytes = activation_row_bytes(w.type, k), row_bytes = dtype_row_bytes(w.type, k);
-  const uint8_t* acts = quantized_inputs(w.type, x, n, k, pool);
-  pool.parallel_for((rows + 15) / 16, [&](int64_t g0, int64_t g1) {
-    thread_local std::vector<uint8_t> scratch;
-    uint8_t* own = nullptr;
-    if (packed == nullptr) {
-      scratch.resize(packed_group_bytes(w.type, k) + 64);
-      own = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
-    }
-    for (int64_t g = g0; g < g1; ++g) {
-      const int64_t m = std::min<int64_t>(16, rows - 16 * g);
-      if (own != nullptr) pack(w.row_ptr(16 * g), static_cast<int64_t>(row_bytes), m, k, own);
-      kernel(own != nullptr ? own : packed->group(g), m, acts, static_cast<int64_t>(act_bytes), n, k, y + 16 * g, rows);
-    }
-  }, grain);
-}
-// The packed groups of several matrices (all packed at load, one type) over the same activation rows, in one loop.
-void matmul_packed_shared(const MatmulTarget* t, int count, PackedDotFn kernel, const float* x, int64_t n,
-                          ThreadPool& pool, int64_t grain) {
+// Groups of 16 weight rows side by side (the packed kernels, cpu/quant_dot.h) of one matrix or of several with the
+// same input (q/k/v; gate/up: the same type and width): the input is quantized once, and every group of every
+// matrix is a task of ONE parallel loop that streams all n activation rows past it. A group comes packed at load
+// (`packed`, cpu/packed_weights.h) or is packed here, once per matmul, into the thread's scratch (batches of types
+// not packed at load).
+constexpr int kMaxShared = 4;  // matrices per matmul_packed call
+void matmul_packed(const MatmulTarget* t, int count, QuantPackFn pack, PackedDotFn kernel, const float* x, int64_t n,
+                   ThreadPool& pool, int64_t grain) {
   const TensorView& w0 = *t[0].w;
   const int64_t k = w0.cols();
-  const size_t act_bytes = activation_row_bytes(w0.type, k);
+  const size_t act_bytes = activation_row_bytes(w0.type, k), row_bytes = dtype_row_bytes(w0.type, k);
   const uint8_t* acts = quantized_inputs(w0.type, x, n, k, pool);
-  std::vector<int64_t> first(static_cast<size_t>(count) + 1, 0);  // the first global group of each matrix
-  for (int i = 0; i < count; ++i) first[static_cast<size_t>(i) + 1] = first[static_cast<size_t>(i)] + (t[i].w->rows() + 15) / 16;
-  pool.parallel_for(first.back(), [&](int64_t g0, int64_t g1) {
-    int i = static_cast<int>(std::upper_bound(first.begin(), first.end(), g0) - first.begin()) - 1;
+  int64_t first[kMaxShared + 1] = {0};  // the first group of each matrix in the loop's numbering
+  bool packs_here = false;
+  for (int i = 0; i < count; ++i) {
+    first[i + 1] = first[i] + (t[i].w->rows() + 15) / 16;
+    packs_here = packs_here || t[i].packed == nullptr;
+  }
+  pool.parallel_for(first[count], [&](int64_t g0, int64_t g1) {
+    thread_local std::vector<uint8_t> scratch;
+    uint8_t* own = nullptr;
+    if (packs_here) {
+      scratch.resize(packed_group_bytes(w0.type, k) + 64);
+      own = reinterpret_cast<uint8_t*>((reinterpret_cast<uintptr_t>(scratch.data()) + 63) & ~uintptr_t{63});
+    }
+    int i = 0;
     for (int64_t g = g0; g < g1; ++g) {
-      while (g >= first[static_cast<size_t>(i) + 1]) ++i;
-      const int64_t rows = t[i].w->rows(), local = g - first[static_cast<size_t>(i)];
-      const int64_t m = std::min<int64_t>(16, rows - 16 * local);
-      kernel(t[i].packed->group(local), m, acts, static_cast<int64_t>(act_bytes), n, k, t[i].y + 16 * local, rows);
+      while (g >= first[i + 1]) ++i;
+      const TensorView& w = *t[i].w;
+      const int64_t rows = w.rows(), local = g - first[i], m = std::min<int64_t>(16, rows - 16 * local);
+      const uint8_t* group = t[i].packed != nullptr ? t[i].packed->group(local) : own;
+      if (t[i].packed == nullptr) pack(w.row_ptr(16 * local), static_cast<int64_t>(row_bytes), m, k, own);
+      kernel(group, m, acts, static_cast<int64_t>(act_bytes), n, k, t[i].y + 16 * local, rows);
     }
   }, grain);
 }
+
+// The packed kernel matmul() uses for w (nullptr: another path): for a matrix packed at load every pass, whatever n
+// (a row's numbers never depend on the other rows); for the other 32-element types batches outside fused passes,
+// packed per matmul (faster than dequantized tiles through SGEMM at every size measured, docs/PERFORMANCE.md; like
+// SGEMM kept out of fused passes).
+PackedDotFn packed_path(KernelLevel level, const TensorView& w, const PackedMatrix* packed, int64_t n, bool allow_blas) {
+  if (level == KernelLevel::Dequant || !has_quant_dot(w.type)) return nullptr;
+  const PackedDotFn kernel = packed_dot_kernel(level, w.type);
+  return kernel != nullptr && (packed != nullptr || (allow_blas && n >= kBlasMinSlots)) ? kernel : nullptr;
+}
+// Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work; the packed
+// path counts groups of 16 rows.
+int64_t row_grain(int64_t k, int64_t n) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n)); }
+int64_t group_grain(int64_t k, int64_t n) { return std::max<int64_t>(1, row_grain(k, n) / 16); }
 
 // Prefill of a quantized matrix: tiles of weight rows are dequantized to F32 (split over the pool's threads), and
 // each tile meets all n activation rows in one OpenBLAS SGEMM. The dequantization is paid once per weight per
@@ -264,14 +273,11 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
   // slower on stories260K's 64-wide matrices (thread start-up dominates): docs/PERFORMANCE.md.
   const KernelLevel level = kernel_level();
   const bool integer = level != KernelLevel::Dequant && has_quant_dot(w.type);
-  // Grain keeps tiny matrices (stories260K: 64x64) on one thread, where a wake-up costs more than the work.
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, k * n));
-  // Packed kernels: for a matrix packed at load every pass, whatever n (a row's numbers never depend on the other
-  // rows); for the other 32-element types batches outside fused passes, packed per matmul (faster than dequantized
-  // tiles through SGEMM at every size measured, docs/PERFORMANCE.md; like SGEMM kept out of fused passes).
-  if (const PackedDotFn kernel = integer ? packed_dot_kernel(level, w.type) : nullptr;
-      kernel != nullptr && (packed != nullptr || (allow_blas && n >= kBlasMinSlots)))
-    return matmul_packed(w, packed, quant_pack_kernel(level, w.type), kernel, x, n, y, pool, std::max<int64_t>(1, grain / 16));
+  const int64_t grain = row_grain(k, n);
+  if (const PackedDotFn kernel = packed_path(level, w, packed, n, allow_blas)) {
+    const MatmulTarget one{&w, packed, y};
+    return matmul_packed(&one, 1, quant_pack_kernel(level, w.type), kernel, x, n, pool, group_grain(k, n));
+  }
   const int64_t min_slots = integer ? kBlasMinSlotsQuantized : kBlasMinSlots;
   if (allow_blas && n >= min_slots && rows * k >= (int64_t{1} << 16) && g_blas.load(std::memory_order_relaxed)) {
     if (w.type != DType::F32) return matmul_dequant_sgemm(w, x, n, y, pool);
@@ -307,19 +313,18 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
 
 void matmul_shared_input(const MatmulTarget* t, int count, const float* x, int64_t n, ThreadPool& pool, bool allow_blas) {
   if (count <= 0) return;
+  // One loop when every matrix would take the packed path alone, with one type and width (so one quantized input).
   const KernelLevel level = kernel_level();
   const TensorView& w0 = *t[0].w;
-  const PackedDotFn kernel = level != KernelLevel::Dequant && has_quant_dot(w0.type) ? packed_dot_kernel(level, w0.type) : nullptr;
-  bool shared = kernel != nullptr && count > 1;
-  for (int i = 0; i < count && shared; ++i)
-    shared = t[i].packed != nullptr && t[i].w->type == w0.type && t[i].w->cols() == w0.cols();
+  const PackedDotFn kernel = packed_path(level, w0, t[0].packed, n, allow_blas);
+  bool shared = kernel != nullptr && count > 1 && count <= kMaxShared;
+  for (int i = 1; i < count && shared; ++i)
+    shared = t[i].w->type == w0.type && t[i].w->cols() == w0.cols() && packed_path(level, *t[i].w, t[i].packed, n, allow_blas) != nullptr;
   if (!shared) {
     for (int i = 0; i < count; ++i) matmul(*t[i].w, x, n, t[i].y, pool, allow_blas, t[i].packed);
     return;
   }
-  // matmul()'s grain for the packed path (the same for every matrix: they share k and n).
-  const int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, w0.cols() * n));
-  matmul_packed_shared(t, count, kernel, x, n, pool, std::max<int64_t>(1, grain / 16));
+  matmul_packed(t, count, quant_pack_kernel(level, w0.type), kernel, x, n, pool, group_grain(w0.cols(), n));
 }
 
 namespace {

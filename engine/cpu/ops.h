@@ -31,9 +31,9 @@ void matmul(const TensorView& w, const float* x, int64_t n, float* y, ThreadPool
             const PackedMatrix* packed = nullptr);
 
 // Several matrices applied to the same input rows x (q/k/v; gate/up): each output is exactly what matmul() gives
-// for it alone. When every matrix is packed at load with the same type, the input is quantized once and all their
-// 16-row groups run in ONE parallel loop (one pool synchronisation instead of one per matrix); otherwise one
-// matmul() each.
+// for it alone. When each would take the packed kernels alone (packed at load, or a batch packed per call) with one
+// type and width, the input is quantized once and all their 16-row groups run in ONE parallel loop (one pool
+// synchronisation instead of one per matrix); otherwise one matmul() each.
 struct MatmulTarget {
   const TensorView* w;
   const PackedMatrix* packed;  // or nullptr

@@ -131,9 +131,10 @@ class HogwildAttention : public AttentionCache {
 
  private:
   void check_idle(const char* what) const;
+  // attend() with its tasks run on `runner` (nullptr: the calling thread); the split into tasks follows pool_.
+  void attend_with(int layer, float* q, float* k, const float* v, float* out, ThreadPool* runner);
   // Queries [a0, a1) of KV head g (a = real slot index·group + head offset) against the keys [k0, k1) of the
   // pass's concatenated visible blocks: fills `tile`.
-  void attend_with(int layer, float* q, float* k, const float* v, float* out, ThreadPool* runner);
   void attend_tile(int layer, int g, int64_t a0, int64_t a1, int64_t k0, int64_t k1, const float* q, cpu::QueryTile& tile);
   // Outputs (and statistics) of those queries from the tiles of their key ranges.
   void finish_tile(int layer, int g, int64_t a0, int64_t a1, const cpu::QueryTile* const* parts, int n_parts, float* out);

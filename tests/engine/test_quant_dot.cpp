@@ -333,8 +333,9 @@ TEST(QuantDot, PackedWeightsServeMatmulWithEachRowsOwnResult) {
 }
 
 // matmul_shared_input (q/k/v and gate/up of a layer: one input, several matrices): every output is bit for bit what
-// matmul() gives for its matrix alone — matrices packed at load of one type share one quantized input and one loop
-// (groups of every matrix, row counts that are not multiples of 16), anything else falls back to one matmul each.
+// matmul() gives for its matrix alone — matrices on the packed kernels (packed at load, or a batch packed per call)
+// of one type share one quantized input and one loop (groups of every matrix, row counts that are not multiples of
+// 16), anything else falls back to one matmul each.
 TEST(QuantDot, SharedInputMatmulsEqualSeparateMatmulsToTheBit) {
   std::mt19937 rng(31);
   ThreadPool pool(2);
@@ -360,30 +361,32 @@ TEST(QuantDot, SharedInputMatmulsEqualSeparateMatmulsToTheBit) {
   EXPECT_EQ(packed->matrices(), packs ? 4u : 0u);
   for (const int64_t n : {int64_t{1}, int64_t{7}, int64_t{19}}) {
     const auto x = random_activations(n, kK, rng);
-    // Sets: the three Q4_1 matrices (shared when packed), the same three unpacked (one matmul each), mixed types.
+    // Sets: the three Q4_1 matrices packed at load (one loop), the same unpacked (one loop for a batch with
+    // allow_blas: packed per call; else one matmul each), packed and unpacked together, mixed types (one each).
     struct Case {
       const char* what;
       std::vector<int> idx;
-      bool use_packed;
+      std::vector<bool> use_packed;
     };
-    for (const Case& c : {Case{"three packed Q4_1", {0, 1, 2}, true}, Case{"unpacked", {0, 1, 2}, false},
-                          Case{"mixed types", {1, 3}, true}}) {
-      SCOPED_TRACE(std::string(c.what) + ", n = " + std::to_string(n));
-      std::vector<std::vector<float>> shared, alone;
-      std::vector<MatmulTarget> targets;
-      for (int i : c.idx) {
-        shared.emplace_back(static_cast<size_t>(n * rows[i]), -7.f);
-        alone.emplace_back(static_cast<size_t>(n * rows[i]), 0.f);
+    for (const bool allow_blas : {false, true})
+      for (const Case& c : {Case{"three packed Q4_1", {0, 1, 2}, {true, true, true}}, Case{"unpacked", {0, 1, 2}, {false, false, false}},
+                            Case{"packed and unpacked", {0, 1, 2}, {true, false, true}}, Case{"mixed types", {1, 3}, {true, true}}}) {
+        SCOPED_TRACE(std::string(c.what) + ", n = " + std::to_string(n) + (allow_blas ? ", allow_blas" : ""));
+        std::vector<std::vector<float>> shared, alone;
+        std::vector<MatmulTarget> targets;
+        for (int i : c.idx) {
+          shared.emplace_back(static_cast<size_t>(n * rows[i]), -7.f);
+          alone.emplace_back(static_cast<size_t>(n * rows[i]), 0.f);
+        }
+        for (size_t j = 0; j < c.idx.size(); ++j) {
+          const int i = c.idx[j];
+          targets.push_back({&views[i], c.use_packed[j] ? packed->find(views[i]) : nullptr, shared[j].data()});
+          matmul(views[i], x.data(), n, alone[j].data(), pool, allow_blas, targets.back().packed);
+        }
+        matmul_shared_input(targets.data(), static_cast<int>(targets.size()), x.data(), n, pool, allow_blas);
+        for (size_t j = 0; j < c.idx.size(); ++j)
+          for (size_t e = 0; e < alone[j].size(); ++e) ASSERT_EQ(shared[j][e], alone[j][e]) << "matrix " << c.idx[j] << " at " << e;
       }
-      for (size_t j = 0; j < c.idx.size(); ++j) {
-        const int i = c.idx[j];
-        targets.push_back({&views[i], c.use_packed ? packed->find(views[i]) : nullptr, shared[j].data()});
-        matmul(views[i], x.data(), n, alone[j].data(), pool, /*allow_blas=*/false, targets.back().packed);
-      }
-      matmul_shared_input(targets.data(), static_cast<int>(targets.size()), x.data(), n, pool, /*allow_blas=*/false);
-      for (size_t j = 0; j < c.idx.size(); ++j)
-        for (size_t e = 0; e < alone[j].size(); ++e) ASSERT_EQ(shared[j][e], alone[j][e]) << "matrix " << c.idx[j] << " at " << e;
-    }
   }
   set_kernel_level(saved);
 }
